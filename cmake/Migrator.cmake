@@ -1,0 +1,181 @@
+#[=======================================================================[.rst:
+Migrator
+--------
+
+Compile a repo's SQL migrations into your own binaries.
+
+Included by ``find_package(Migrator CONFIG)``, or by migrator's own
+``CMakeLists.txt`` when it is added with ``add_subdirectory()`` or
+``FetchContent``. Full guide: ``docs/cmake.md``.
+
+.. command:: migrator_add_migrations
+
+  ::
+
+    migrator_add_migrations(<target>
+      [REPO <repo>]                 # default: repo
+      [DIR <dir>...]                # default: priv/<repo>/migrations
+      [DIALECT sqlite|postgres|any] # default: any
+      [TEMPLATE_DIR <dir>]          # default: migrator's templates/
+      [DATABASE_URL <url>])         # default: sqlite:<build>/<repo>_dev.db
+
+  Runs ``migrator-gen table`` at build time on every migration file under
+  each ``DIR`` (relative paths are relative to the current source directory)
+  and adds the generated ``<repo>_migrations.c`` and ``.h`` to ``<target>``,
+  which can then ``#include "<repo>_migrations.h"`` and use the
+  ``const migrator_table <repo>_migrations``. Links ``Migrator::migrator``.
+
+  The table is regenerated when a migration is edited, added (even with an
+  old modification time) or removed, and when a template or the generator
+  changes; the generated files are rewritten only when their content
+  changes, so a no-op build runs nothing. ``DATABASE_URL`` is the
+  development database of the ``migrate``, ``rollback`` and ``migrations``
+  targets.
+
+  The first call also creates the ``gen_migration`` target, which creates a
+  migration file from ``TEMPLATE_DIR/migration.sql.m4``; ``NAME`` comes
+  from the environment, ``REPO`` chooses among several repos (default: the
+  first one registered)::
+
+    cmake --build . --target gen_migration NAME=add_weather   # Makefiles
+    NAME=add_weather cmake --build . --target gen_migration   # any generator
+
+#]=======================================================================]
+include_guard(GLOBAL)
+
+if(NOT DEFINED MIGRATOR_TEMPLATE_DIR)
+  set(MIGRATOR_TEMPLATE_DIR "${CMAKE_CURRENT_LIST_DIR}/../templates")
+endif()
+get_filename_component(_migrator_template_dir "${MIGRATOR_TEMPLATE_DIR}" ABSOLUTE)
+set_property(GLOBAL PROPERTY MIGRATOR_TEMPLATE_DIR "${_migrator_template_dir}")
+set_property(GLOBAL PROPERTY MIGRATOR_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
+find_program(MIGRATOR_M4_EXECUTABLE NAMES m4 gm4 DOC "GNU m4, which migrator-gen runs on its templates")
+if(NOT MIGRATOR_M4_EXECUTABLE)
+  message(FATAL_ERROR "migrator: GNU m4 was not found; install it (Debian: apt-get install m4) or set MIGRATOR_M4_EXECUTABLE")
+endif()
+
+# Registers repo for the gen_migration target (created on first use).
+function(_migrator_register_gen_migration repo dir template_dir)
+  set(config_dir "${CMAKE_BINARY_DIR}/migrator/gen_migration")
+  get_property(repos GLOBAL PROPERTY MIGRATOR_REPOS)
+  if(repo IN_LIST repos)
+    return()
+  endif()
+  list(APPEND repos "${repo}")
+  set_property(GLOBAL PROPERTY MIGRATOR_REPOS "${repos}")
+  set(content "set(MIGRATOR_REPOS \"${repos}\")\n")
+  file(CONFIGURE OUTPUT "${config_dir}/repos.cmake" CONTENT "@content@" @ONLY)
+  set(content "set(MIGRATOR_DIR [==[${dir}]==])\nset(MIGRATOR_TEMPLATE [==[${template_dir}/migration.sql.m4]==])\n")
+  file(CONFIGURE OUTPUT "${config_dir}/repo_${repo}.cmake" CONTENT "@content@" @ONLY)
+
+  if(NOT TARGET gen_migration)
+    get_property(cmake_dir GLOBAL PROPERTY MIGRATOR_CMAKE_DIR)
+    add_custom_target(gen_migration
+      COMMAND "${CMAKE_COMMAND}"
+              "-DMIGRATOR_GEN=$<TARGET_FILE:Migrator::migrator-gen>"
+              "-DMIGRATOR_M4=${MIGRATOR_M4_EXECUTABLE}"
+              "-DMIGRATOR_CONFIG_DIR=${config_dir}"
+              -P "${cmake_dir}/MigratorGenMigration.cmake"
+      WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}"
+      COMMENT "Creating a migration (NAME from the environment)"
+      VERBATIM)
+    add_dependencies(gen_migration Migrator::migrator-gen)
+  endif()
+endfunction()
+
+function(migrator_add_migrations target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "REPO;DIALECT;TEMPLATE_DIR;DATABASE_URL" "DIR")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "migrator_add_migrations: unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(arg_KEYWORDS_MISSING_VALUES)
+    message(FATAL_ERROR "migrator_add_migrations: missing values for: ${arg_KEYWORDS_MISSING_VALUES}")
+  endif()
+  if(NOT TARGET "${target}")
+    message(FATAL_ERROR "migrator_add_migrations: \"${target}\" is not a target")
+  endif()
+
+  set(repo repo)
+  if(DEFINED arg_REPO)
+    set(repo "${arg_REPO}")
+  endif()
+  if(NOT repo MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    message(FATAL_ERROR "migrator_add_migrations: REPO \"${repo}\" must be a C identifier")
+  endif()
+
+  set(dirs "${arg_DIR}")
+  if(NOT dirs)
+    set(dirs "priv/${repo}/migrations")
+  endif()
+  set(abs_dirs)
+  foreach(dir IN LISTS dirs)
+    get_filename_component(dir "${dir}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND abs_dirs "${dir}")
+  endforeach()
+
+  set(dialect any)
+  if(DEFINED arg_DIALECT)
+    set(dialect "${arg_DIALECT}")
+  endif()
+  if(NOT dialect MATCHES "^(sqlite|postgres|any)$")
+    message(FATAL_ERROR "migrator_add_migrations: DIALECT must be sqlite, postgres or any, not \"${dialect}\"")
+  endif()
+
+  get_property(template_dir GLOBAL PROPERTY MIGRATOR_TEMPLATE_DIR)
+  if(DEFINED arg_TEMPLATE_DIR)
+    get_filename_component(template_dir "${arg_TEMPLATE_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  endif()
+
+  set(database_url "sqlite:${CMAKE_BINARY_DIR}/${repo}_dev.db")
+  if(DEFINED arg_DATABASE_URL)
+    set(database_url "${arg_DATABASE_URL}")
+  endif()
+
+  set(out_dir "${CMAKE_CURRENT_BINARY_DIR}/migrator")
+  set(source "${out_dir}/${repo}_migrations.c")
+  set(header "${out_dir}/${repo}_migrations.h")
+  set(stamp "${out_dir}/${repo}_migrations.stamp")
+  set(manifest "${out_dir}/${repo}_migrations.manifest")
+
+  get_property(defined_here DIRECTORY PROPERTY MIGRATOR_REPOS_GENERATED)
+  if(NOT repo IN_LIST defined_here)
+    set_property(DIRECTORY APPEND PROPERTY MIGRATOR_REPOS_GENERATED "${repo}")
+    file(MAKE_DIRECTORY "${out_dir}")
+
+    # Every file under the directories, re-globbed at each build: an added or
+    # removed file changes the manifest, which reruns the generator even when
+    # the new file is older than the table.
+    set(files)
+    foreach(dir IN LISTS abs_dirs)
+      file(GLOB_RECURSE found CONFIGURE_DEPENDS LIST_DIRECTORIES false "${dir}/*")
+      list(APPEND files ${found})
+    endforeach()
+    list(SORT files)
+    string(REPLACE ";" "\n" content "${files}")
+    set(content "generator options: ${dialect} ${abs_dirs}\n${content}\n")
+    file(CONFIGURE OUTPUT "${manifest}" CONTENT "@content@" @ONLY)
+
+    add_custom_command(
+      OUTPUT "${stamp}"
+      BYPRODUCTS "${source}" "${header}"
+      COMMAND Migrator::migrator-gen table
+              --repo "${repo}" --output "${source}" --header "${header}"
+              --dialect "${dialect}" --base "${CMAKE_CURRENT_SOURCE_DIR}"
+              --template-dir "${template_dir}" --m4 "${MIGRATOR_M4_EXECUTABLE}"
+              ${abs_dirs}
+      COMMAND "${CMAKE_COMMAND}" -E touch "${stamp}"
+      DEPENDS Migrator::migrator-gen "${manifest}" ${files}
+              "${template_dir}/table.c.m4" "${template_dir}/table.h.m4"
+      COMMENT "Generating the migration table ${repo}_migrations"
+      VERBATIM)
+    set_property(DIRECTORY APPEND PROPERTY MIGRATOR_DATABASE_URL_${repo} "${database_url}")
+  endif()
+
+  target_sources("${target}" PRIVATE "${source}" "${header}" "${stamp}")
+  target_include_directories("${target}" PRIVATE "${out_dir}")
+  target_link_libraries("${target}" PRIVATE Migrator::migrator)
+
+  list(GET abs_dirs 0 first_dir)
+  _migrator_register_gen_migration("${repo}" "${first_dir}" "${template_dir}")
+endfunction()
