@@ -80,7 +80,10 @@ function(_migrator_register_gen_migration repo dir template_dir)
       WORKING_DIRECTORY "${CMAKE_SOURCE_DIR}"
       COMMENT "Creating a migration (NAME from the environment)"
       VERBATIM)
-    add_dependencies(gen_migration Migrator::migrator-gen)
+    get_target_property(generator Migrator::migrator-gen ALIASED_TARGET)
+    if(generator)
+      add_dependencies(gen_migration "${generator}")
+    endif()
   endif()
 endfunction()
 

@@ -1,6 +1,7 @@
 # The gen_migration target: `cmake -P` script that reads NAME (and REPO) from
 # the environment and runs `migrator-gen new`. Arguments (-D): MIGRATOR_GEN,
 # MIGRATOR_M4, MIGRATOR_CONFIG_DIR (written by migrator_add_migrations).
+cmake_minimum_required(VERSION 3.21)
 include("${MIGRATOR_CONFIG_DIR}/repos.cmake")
 
 set(name "$ENV{NAME}")

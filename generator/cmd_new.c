@@ -90,6 +90,18 @@ static int create_file(const char *dir, const char *name, int64_t version, const
         gen_error(dir, 0, "cannot write: %s", strerror(errno));
         return -1;
     }
+    {
+        /* mkstemp made the file private (0600): give the migration, an
+         * ordinary source file, the mode the umask allows. */
+        mode_t mask = umask(0);
+        umask(mask);
+        if (fchmod(fd, 0666 & ~mask) != 0) {
+            gen_error(temp_path, 0, "cannot change its mode: %s", strerror(errno));
+            fclose(temp);
+            remove(temp_path);
+            return -1;
+        }
+    }
     for (attempt = 0; attempt < 1000; attempt++, version++) {
         snprintf(version_text, sizeof(version_text), "%" PRId64, version);
         {

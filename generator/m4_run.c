@@ -42,13 +42,16 @@ int gen_m4_expand(const char *m4, const char *template_path, const char *work_di
     args[argc++] = "-P";
     args[argc++] = "-E";
     for (i = 0; i < define_count; i++) {
-        size_t length = strlen(defines[i].name) + strlen(defines[i].value) + 2;
+        /* The value is quoted so that its expansion is not rescanned: a repo
+         * or migration named like a macro (m4_dnl, MIGRATOR_GEN_COUNT)
+         * stays as it is. */
+        size_t length = strlen(defines[i].name) + strlen(defines[i].value) + 4;
         char *definition = malloc(length);
         if (!definition) {
             gen_error(template_path, 0, "out of memory");
             goto done;
         }
-        snprintf(definition, length, "%s=%s", defines[i].name, defines[i].value);
+        snprintf(definition, length, "%s=`%s'", defines[i].name, defines[i].value);
         args[argc++] = "-D";
         args[argc++] = definition;
     }

@@ -11,7 +11,7 @@
 
 typedef struct gen_m4_define {
     const char *name;
-    const char *value; /* must not need quoting for m4: digits, names, paths we made */
+    const char *value; /* passed quoted, so must not hold m4's quotes ` and ' */
 } gen_m4_define;
 
 /* The m4 program: the --m4 option if given, else $M4, else "m4". */
