@@ -83,9 +83,11 @@ static int create_file(const char *dir, const char *name, int64_t version, const
 {
     char temp_path[PATH_MAX], path[PATH_MAX], version_text[32];
     FILE *temp;
-    int fd, attempt;
+    int fd, attempt, dir_length = (int)strlen(dir);
 
-    snprintf(temp_path, sizeof(temp_path), "%s/.migrator-gen-new-XXXXXX", dir);
+    while (dir_length > 1 && dir[dir_length - 1] == '/')
+        dir_length--; /* "m/" gives m/VERSION_name.sql, not m//VERSION_name.sql */
+    snprintf(temp_path, sizeof(temp_path), "%.*s/.migrator-gen-new-XXXXXX", dir_length, dir);
     if ((fd = mkstemp(temp_path)) < 0 || !(temp = fdopen(fd, "wb"))) {
         gen_error(dir, 0, "cannot write: %s", strerror(errno));
         return -1;
@@ -114,7 +116,7 @@ static int create_file(const char *dir, const char *name, int64_t version, const
                 return -1;
             }
         }
-        snprintf(path, sizeof(path), "%s/%s_%s.sql", dir, version_text, name);
+        snprintf(path, sizeof(path), "%.*s/%s_%s.sql", dir_length, dir, version_text, name);
         if (link(temp_path, path) == 0) {
             fclose(temp);
             remove(temp_path);

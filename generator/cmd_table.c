@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -180,6 +181,24 @@ static char *upper_guard(const char *repo)
     return guard;
 }
 
+/* Reports when the directory that is to hold path does not exist, before
+ * anything is written. */
+static int check_directory_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+    struct stat info;
+
+    if (!slash)
+        return 0;
+    snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (stat(dir, &info) != 0 || !S_ISDIR(info.st_mode)) {
+        gen_error(dir, 0, "output directory not found (for %s)", path);
+        return -1;
+    }
+    return 0;
+}
+
 /* Expands one template into path, writing it only if it changed. */
 static int expand_to(const table_options *options, const char *template_path, const char *work_dir,
                      const gen_m4_define *defines, size_t define_count, const char *path)
@@ -217,6 +236,11 @@ static int generate(const table_options *options, const gen_scan *scan)
     snprintf(relative, sizeof(relative), "%s/table.h.m4", template_dir);
     if (!realpath(relative, h_template)) {
         gen_error(relative, 0, "template not found: %s", strerror(errno));
+        free(guard);
+        return -1;
+    }
+    if (check_directory_of(options->output) != 0 || check_directory_of(options->header) != 0 ||
+        (options->depfile && check_directory_of(options->depfile) != 0)) {
         free(guard);
         return -1;
     }

@@ -94,7 +94,7 @@ static void read_migration(gen_migration *migration, const gen_scan_options *opt
 }
 
 static void add_file(gen_scan *scan, const char *path, const char *file_name,
-                     const gen_scan_options *options)
+                     const struct stat *info, const gen_scan_options *options)
 {
     migrator__migration_name parsed;
     const char *error;
@@ -116,6 +116,8 @@ static void add_file(gen_scan *scan, const char *path, const char *file_name,
         return;
     }
     migration->version = parsed.version;
+    migration->device = info->st_dev;
+    migration->inode = info->st_ino;
     if (options->parse_contents)
         read_migration(migration, options);
 }
@@ -165,7 +167,7 @@ static void scan_dir(gen_scan *scan, const char *dir, unsigned int depth,
         } else if (S_ISDIR(info.st_mode)) {
             scan_dir(scan, path, depth + 1, options);
         } else if (S_ISREG(info.st_mode)) {
-            add_file(scan, path, names[i], options);
+            add_file(scan, path, names[i], &info, options);
         }
         free(path);
         free(names[i]);
@@ -186,6 +188,38 @@ static int compare_by_name(const void *a, const void *b)
     const gen_migration *x = *(const gen_migration *const *)a, *y = *(const gen_migration *const *)b;
     int order = strcmp(x->name, y->name);
     return order ? order : compare_versions(x, y);
+}
+
+static void free_migration(gen_migration *migration)
+{
+    free(migration->path);
+    free(migration->display);
+    free(migration->name);
+    migrator__migration_text_free(&migration->text);
+}
+
+/* Keeps one entry for a file found more than once (directories given that
+ * overlap, a symbolic link to a directory): it is one migration, not a
+ * duplicate of itself. The entries are sorted, so the kept path does not
+ * depend on the order of the directories. */
+static void drop_repeated_files(gen_scan *scan)
+{
+    size_t i, j, kept = 0;
+
+    for (i = 0; i < scan->count; i++) {
+        gen_migration *migration = &scan->items[i];
+        int repeated = 0;
+        for (j = kept; j > 0 && scan->items[j - 1].version == migration->version; j--)
+            if (scan->items[j - 1].device == migration->device &&
+                scan->items[j - 1].inode == migration->inode &&
+                strcmp(scan->items[j - 1].name, migration->name) == 0)
+                repeated = 1;
+        if (repeated)
+            free_migration(migration);
+        else
+            scan->items[kept++] = *migration;
+    }
+    scan->count = kept;
 }
 
 static void check_duplicates(gen_scan *scan)
@@ -227,6 +261,7 @@ unsigned int gen_scan_dirs(gen_scan *scan, char *const *dirs, size_t dir_count,
     }
     if (scan->count > 1)
         qsort(scan->items, scan->count, sizeof(*scan->items), compare_versions);
+    drop_repeated_files(scan);
     check_duplicates(scan);
     return gen_error_count() - errors_before;
 }
@@ -234,12 +269,8 @@ unsigned int gen_scan_dirs(gen_scan *scan, char *const *dirs, size_t dir_count,
 void gen_scan_free(gen_scan *scan)
 {
     size_t i;
-    for (i = 0; i < scan->count; i++) {
-        free(scan->items[i].path);
-        free(scan->items[i].display);
-        free(scan->items[i].name);
-        migrator__migration_text_free(&scan->items[i].text);
-    }
+    for (i = 0; i < scan->count; i++)
+        free_migration(&scan->items[i]);
     free(scan->items);
     memset(scan, 0, sizeof(*scan));
 }

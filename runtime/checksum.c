@@ -10,8 +10,11 @@
  *   "N\0"                          the down section, if the file has one
  *   "T<statement>\0"               each down statement, canonical
  *
- * A canonical statement is its tokens in order, with each run of whitespace
- * and comments between two tokens replaced by one space.
+ * A canonical statement is its tokens in order, comments left out, with
+ * exactly one space between two tokens whether or not the file had any: so
+ * reformatting (`(id` as `(\n  id`) never changes the checksum. Tokens are
+ * those of sql_lexer.c, where quoted text and dollar-quoted bodies are one
+ * token each and are copied byte for byte.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -48,7 +51,7 @@ void migrator__checksum_statement(migrator__checksum *checksum, const char *text
     static const char tag = 'T', space = ' ', end = '\0';
     migrator__lexer lexer;
     migrator__token token;
-    int pending_space = 0, emitted = 0;
+    int emitted = 0;
 
     migrator__sha256_update(&checksum->sha, &tag, 1);
     migrator__lexer_init(&lexer, text, length, checksum->dialect, 1);
@@ -56,16 +59,13 @@ void migrator__checksum_statement(migrator__checksum *checksum, const char *text
         migrator__token_kind kind = migrator__lexer_next(&lexer, &token);
         if (kind == MIGRATOR__TOK_EOF)
             break;
-        if (migrator__token_is_blank(&token)) {
-            pending_space = 1;
+        if (migrator__token_is_blank(&token))
             continue;
-        }
-        if (pending_space && emitted)
+        if (emitted)
             migrator__sha256_update(&checksum->sha, &space, 1);
         /* An unterminated construct cannot come from the splitter; if the
          * text is foreign, its remainder counts as it is. */
         migrator__sha256_update(&checksum->sha, text + token.start, token.end - token.start);
-        pending_space = 0;
         emitted = 1;
         if (kind == MIGRATOR__TOK_ERROR)
             break;

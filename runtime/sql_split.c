@@ -28,6 +28,7 @@ static void reset_statement(migrator__splitter *splitter)
     splitter->block_depth = 0;
     splitter->kind = KIND_UNKNOWN;
     splitter->begin_pending = 0;
+    splitter->after_dot = 0;
 }
 
 /* Learns what the statement creates from its leading words. */
@@ -76,7 +77,9 @@ static void track_block(migrator__splitter *splitter, const migrator__lexer *lex
             return;
         }
     }
-    if (token->kind != MIGRATOR__TOK_WORD)
+    /* A qualified name is never a keyword: SQLite columns may be called
+     * begin or end, and a trigger reads them as new.end. */
+    if (token->kind != MIGRATOR__TOK_WORD || splitter->after_dot)
         return;
     if (splitter->block_depth > 0) {
         if (migrator__token_is_word(lexer, token, "BEGIN") ||
@@ -135,6 +138,7 @@ int migrator__splitter_feed(migrator__splitter *splitter, const migrator__lexer 
             splitter->paren_depth--;
     }
     track_block(splitter, lexer, token);
+    splitter->after_dot = token->kind == MIGRATOR__TOK_OTHER && lexer->text[token->start] == '.';
     return 0;
 }
 

@@ -30,6 +30,7 @@ typedef struct migrator__splitter {
     int kind;          /* what the statement creates, once known */
     int begin_pending; /* BEGIN seen in a routine: ATOMIC may follow */
     unsigned int begin_line, begin_column;
+    int after_dot;     /* the last token was '.': a word is a name (new.end) */
     const char *error; /* after migrator__splitter_finish returned -1 */
     unsigned int error_line, error_column;
 } migrator__splitter;

@@ -13,8 +13,8 @@ m4_dnl and MIGRATOR_GEN_GUARD, the include guard.
 extern "C" {
 #endif
 
-/* The MIGRATOR_GEN_COUNT migrations of repo "MIGRATOR_GEN_REPO", sorted by version
- * (MIGRATOR_GEN_FIRST_VERSION to MIGRATOR_GEN_LAST_VERSION). Static data: never free it. */
+/* The migrations of repo "MIGRATOR_GEN_REPO", sorted by version: count MIGRATOR_GEN_COUNT,
+ * versions MIGRATOR_GEN_FIRST_VERSION to MIGRATOR_GEN_LAST_VERSION. Static data: never free it. */
 extern const migrator_table MIGRATOR_GEN_TABLE;
 
 #ifdef __cplusplus

@@ -16,8 +16,9 @@
 #include "sha256.h"
 
 static const char msg_448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-static const char msg_896[] = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmn"
-                              "opqklmnopqrlmnopqrsmnopqrstnopqrstu";
+static const char msg_896[] =
+    "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmn"
+    "opqklmnopqrlmnopqrsmnopqrstnopqrstu";
 
 static void hex_of(const void *data, size_t size, char hex[65])
 {
@@ -110,7 +111,8 @@ static void test_million_a_incremental(void **state)
         }
         migrator__sha256_final(&ctx, digest);
         migrator__sha256_hex(digest, hex);
-        assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+        assert_string_equal(hex,
+                            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
     }
 }
 
@@ -168,7 +170,8 @@ static void test_incremental_splits_896(void **state)
         migrator__sha256_update(&ctx, msg_896 + i, strlen(msg_896) - i);
         migrator__sha256_final(&ctx, digest);
         migrator__sha256_hex(digest, hex);
-        assert_string_equal(hex, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+        assert_string_equal(hex,
+                            "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
     }
 }
 
