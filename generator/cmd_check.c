@@ -39,8 +39,8 @@ int gen_command_check(int argc, char **argv)
         switch (option) {
         case 'D':
             if (gen_parse_dialect(optarg, &scan_options.dialect) != 0)
-                return gen_usage_error("check", "--dialect: expected sqlite, postgres or any, got \"%s\"",
-                                       optarg);
+                return gen_usage_error(
+                    "check", "--dialect: expected sqlite, postgres or any, got \"%s\"", optarg);
             break;
         case 'h': fputs(usage, stdout); return GEN_EXIT_OK;
         case ':': return gen_usage_error("check", "%s needs a value", argv[optind - 1]);
@@ -58,8 +58,9 @@ int gen_command_check(int argc, char **argv)
     else if (scan.count == 0)
         printf("migrator-gen: no migrations\n");
     else
-        printf("migrator-gen: %zu migration%s OK, versions %" PRId64 " to %" PRId64 "\n", scan.count,
-               scan.count == 1 ? "" : "s", scan.items[0].version, scan.items[scan.count - 1].version);
+        printf("migrator-gen: %zu migration%s OK, versions %" PRId64 " to %" PRId64 "\n",
+               scan.count, scan.count == 1 ? "" : "s", scan.items[0].version,
+               scan.items[scan.count - 1].version);
     gen_scan_free(&scan);
     return errors > 0 ? GEN_EXIT_INVALID : GEN_EXIT_OK;
 }

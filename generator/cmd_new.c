@@ -73,13 +73,15 @@ static int64_t utc_timestamp(void)
     struct tm utc;
     gmtime_r(&now, &utc);
     return (((((int64_t)utc.tm_year + 1900) * 100 + utc.tm_mon + 1) * 100 + utc.tm_mday) * 100 +
-            utc.tm_hour) * 10000 + utc.tm_min * 100 + utc.tm_sec;
+            utc.tm_hour) *
+               10000 +
+           utc.tm_min * 100 + utc.tm_sec;
 }
 
 /* Expands the template into a temporary file in dir, then links it to the
  * first free version's name, so that concurrent calls never overwrite. */
-static int create_file(const char *dir, const char *name, int64_t version, const char *template_path,
-                       const char *m4)
+static int create_file(const char *dir, const char *name, int64_t version,
+                       const char *template_path, const char *m4)
 {
     char temp_path[PATH_MAX], path[PATH_MAX], version_text[32];
     FILE *temp;
@@ -110,7 +112,8 @@ static int create_file(const char *dir, const char *name, int64_t version, const
             const gen_m4_define defines[] = {{"MIGRATOR_GEN_NAME", name},
                                              {"MIGRATOR_GEN_VERSION", version_text}};
             if (fseek(temp, 0, SEEK_SET) != 0 || ftruncate(fd, 0) != 0 ||
-                gen_m4_expand(m4, template_path, NULL, defines, 2, temp) != 0 || fflush(temp) != 0) {
+                gen_m4_expand(m4, template_path, NULL, defines, 2, temp) != 0 ||
+                fflush(temp) != 0) {
                 fclose(temp);
                 remove(temp_path);
                 return -1;
@@ -168,8 +171,10 @@ int gen_command_new(int argc, char **argv)
                                argv[optind + 1]);
     name = argv[optind];
     if (!migrator__valid_migration_name(name, strlen(name)))
-        return gen_usage_error("new", "invalid name \"%s\": use lower-case letters, digits and "
-                               "underscores ([a-z0-9_]+)", name);
+        return gen_usage_error("new",
+                               "invalid name \"%s\": use lower-case letters, digits and "
+                               "underscores ([a-z0-9_]+)",
+                               name);
     if (strlen(name) > 200)
         return gen_usage_error("new", "the name is longer than 200 characters");
     if (!dir)
@@ -210,7 +215,8 @@ int gen_command_new(int argc, char **argv)
         }
     }
     gen_scan_free(&scan);
-    if (status == GEN_EXIT_OK && create_file(dir, name, version, template_path, gen_m4_program(m4)) != 0)
+    if (status == GEN_EXIT_OK &&
+        create_file(dir, name, version, template_path, gen_m4_program(m4)) != 0)
         status = GEN_EXIT_INVALID;
     return status;
 }

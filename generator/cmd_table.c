@@ -85,12 +85,16 @@ static int is_plain_file_name(const char *name)
 
 static int parse_options(int argc, char **argv, table_options *options)
 {
-    static const struct option long_options[] = {
-        {"repo", required_argument, NULL, 'r'},     {"output", required_argument, NULL, 'o'},
-        {"header", required_argument, NULL, 'H'},   {"depfile", required_argument, NULL, 'd'},
-        {"dialect", required_argument, NULL, 'D'},  {"base", required_argument, NULL, 'b'},
-        {"template-dir", required_argument, NULL, 't'}, {"m4", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option long_options[] = {{"repo", required_argument, NULL, 'r'},
+                                                 {"output", required_argument, NULL, 'o'},
+                                                 {"header", required_argument, NULL, 'H'},
+                                                 {"depfile", required_argument, NULL, 'd'},
+                                                 {"dialect", required_argument, NULL, 'D'},
+                                                 {"base", required_argument, NULL, 'b'},
+                                                 {"template-dir", required_argument, NULL, 't'},
+                                                 {"m4", required_argument, NULL, 'm'},
+                                                 {"help", no_argument, NULL, 'h'},
+                                                 {NULL, 0, NULL, 0}};
     int option;
 
     opterr = 0;
@@ -105,8 +109,8 @@ static int parse_options(int argc, char **argv, table_options *options)
         case 'm': options->m4 = optarg; break;
         case 'D':
             if (gen_parse_dialect(optarg, &options->dialect) != 0)
-                return gen_usage_error("table", "--dialect: expected sqlite, postgres or any, got \"%s\"",
-                                       optarg);
+                return gen_usage_error(
+                    "table", "--dialect: expected sqlite, postgres or any, got \"%s\"", optarg);
             break;
         case 'h': fputs(usage, stdout); return -1;
         case ':': return gen_usage_error("table", "%s needs a value", argv[optind - 1]);
@@ -116,14 +120,15 @@ static int parse_options(int argc, char **argv, table_options *options)
     if (!options->repo)
         return gen_usage_error("table", "--repo is required");
     if (!is_identifier(options->repo))
-        return gen_usage_error("table", "--repo \"%s\" is not a C identifier ([A-Za-z_][A-Za-z0-9_]*)",
-                               options->repo);
+        return gen_usage_error(
+            "table", "--repo \"%s\" is not a C identifier ([A-Za-z_][A-Za-z0-9_]*)", options->repo);
     if (!options->output)
         return gen_usage_error("table", "--output is required");
     if (!options->header)
         return gen_usage_error("table", "--header is required");
     if (!is_plain_file_name(base_name(options->header)))
-        return gen_usage_error("table", "--header: the file name may hold only letters, digits, '_', '-' and '.'");
+        return gen_usage_error(
+            "table", "--header: the file name may hold only letters, digits, '_', '-' and '.'");
     if (optind >= argc)
         return gen_usage_error("table", "no migrations directory given");
     options->dirs = argv + optind;
@@ -265,7 +270,8 @@ static int generate(const table_options *options, const gen_scan *scan)
 
     snprintf(count, sizeof(count), "%zu", scan->count);
     snprintf(first, sizeof(first), "%" PRId64, scan->count ? scan->items[0].version : 0);
-    snprintf(last, sizeof(last), "%" PRId64, scan->count ? scan->items[scan->count - 1].version : 0);
+    snprintf(last, sizeof(last), "%" PRId64,
+             scan->count ? scan->items[scan->count - 1].version : 0);
     snprintf(table_name, sizeof(table_name), "%s_migrations", options->repo);
     {
         const gen_m4_define defines[] = {

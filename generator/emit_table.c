@@ -110,8 +110,8 @@ static size_t emit_section_statements(FILE *out, size_t index, const migrator__m
         const migrator__statement_span *span = &section->statements[i];
         size_t length = span->end - span->start;
         size_t pieces = count_pieces(text->text + span->start, length);
-        fprintf(out, "    {migrator_text_%zu + %zu, %zu, %zu, %u, %u},\n", index, first_piece, pieces,
-                length, span->line, span->column);
+        fprintf(out, "    {migrator_text_%zu + %zu, %zu, %zu, %u, %u},\n", index, first_piece,
+                pieces, length, span->line, span->column);
         first_piece += pieces;
     }
     return first_piece;
@@ -133,7 +133,8 @@ static void emit_migration_data(FILE *out, size_t index, const gen_migration *mi
     fputs("};\n\n", out);
 }
 
-static void emit_section_ref(FILE *out, size_t index, size_t first, const migrator__section_spans *s)
+static void emit_section_ref(FILE *out, size_t index, size_t first,
+                             const migrator__section_spans *s)
 {
     if (s->count == 0)
         fprintf(out, "{NULL, 0, %u}", s->line);

@@ -11,18 +11,17 @@
 #include "commands.h"
 #include "diag.h"
 
-static const char usage[] =
-    "Usage: migrator-gen COMMAND [OPTION]... [ARG]...\n"
-    "The build-time half of migrator: migration files -> C table.\n"
-    "\n"
-    "Commands:\n"
-    "  table   validate migrations and write the C table (.c and .h)\n"
-    "  new     create a migration file from the template\n"
-    "  check   validate migrations only (for pre-commit hooks and CI)\n"
-    "\n"
-    "Run 'migrator-gen COMMAND --help' for a command's options.\n"
-    "  --help      show this help\n"
-    "  --version   show the version\n";
+static const char usage[] = "Usage: migrator-gen COMMAND [OPTION]... [ARG]...\n"
+                            "The build-time half of migrator: migration files -> C table.\n"
+                            "\n"
+                            "Commands:\n"
+                            "  table   validate migrations and write the C table (.c and .h)\n"
+                            "  new     create a migration file from the template\n"
+                            "  check   validate migrations only (for pre-commit hooks and CI)\n"
+                            "\n"
+                            "Run 'migrator-gen COMMAND --help' for a command's options.\n"
+                            "  --help      show this help\n"
+                            "  --version   show the version\n";
 
 int main(int argc, char **argv)
 {

@@ -101,13 +101,9 @@ static void add_file(gen_scan *scan, const char *path, const char *file_name,
     gen_migration *migration;
 
     switch (migrator__parse_migration_name(file_name, &parsed, &error)) {
-    case MIGRATOR__NAME_IGNORED:
-        return;
-    case MIGRATOR__NAME_INVALID:
-        gen_error(path, 0, "%s", error);
-        return;
-    case MIGRATOR__NAME_MIGRATION:
-        break;
+    case MIGRATOR__NAME_IGNORED: return;
+    case MIGRATOR__NAME_INVALID: gen_error(path, 0, "%s", error); return;
+    case MIGRATOR__NAME_MIGRATION: break;
     }
     if (!(migration = append(scan)) || !(migration->path = copy_string(path, strlen(path))) ||
         !(migration->display = display_path(path, options->base)) ||
@@ -185,7 +181,8 @@ static int compare_versions(const void *a, const void *b)
 
 static int compare_by_name(const void *a, const void *b)
 {
-    const gen_migration *x = *(const gen_migration *const *)a, *y = *(const gen_migration *const *)b;
+    const gen_migration *x = *(const gen_migration *const *)a,
+                        *y = *(const gen_migration *const *)b;
     int order = strcmp(x->name, y->name);
     return order ? order : compare_versions(x, y);
 }

@@ -19,8 +19,8 @@ typedef struct gen_migration {
     char *display; /* path relative to the base directory, for the table */
     int64_t version;
     char *name;
-    dev_t device; /* the file's identity: one file reached by two paths */
-    ino_t inode;  /* (overlapping DIRs, symbolic links) is one migration */
+    dev_t device;                  /* the file's identity: one file reached by two paths */
+    ino_t inode;                   /* (overlapping DIRs, symbolic links) is one migration */
     migrator__migration_text text; /* empty unless contents were parsed */
 } gen_migration;
 

@@ -55,7 +55,7 @@ typedef enum migrator_migration_flag {
      * one (needed for `CREATE INDEX CONCURRENTLY` on PostgreSQL). */
     MIGRATOR_DISABLE_DDL_TRANSACTION = 1u << 0,
     /** `-- migrate:disable_migration_lock`: the migration runs without the
-     * migration lock (Ecto's `@disable_migration_lock`). */
+     * migration lock (Ecto's disable_migration_lock module attribute). */
     MIGRATOR_DISABLE_MIGRATION_LOCK = 1u << 1,
     /** The file has a `-- migrate:down` section (possibly empty: "nothing to
      * undo"). Without this bit the migration is irreversible and rolling it
@@ -69,7 +69,7 @@ typedef enum migrator_migration_flag {
  * each a NUL-terminated string of at most MIGRATOR_PIECE_MAX bytes; most
  * statements have exactly one piece. The text starts at the statement's first
  * token (comments and blank lines before it are not part of it), ends at its
- * last token and does not include the terminating `;`. Line endings are `\n`.
+ * last token and does not include the terminating `;`. Line endings are LF.
  * It never contains a NUL byte. */
 typedef struct migrator_statement {
     const char *const *pieces; /**< piece_count strings, in order */
@@ -83,27 +83,27 @@ typedef struct migrator_statement {
 typedef struct migrator_section {
     const migrator_statement *statements; /**< count statements, or NULL */
     size_t count;                         /**< 0 for an empty section */
-    unsigned int line; /**< line of the `-- migrate:` directive; 0 if absent */
+    unsigned int line;                    /**< line of the `-- migrate:` directive; 0 if absent */
 } migrator_section;
 
 /** One migration file. */
 typedef struct migrator_migration {
-    int64_t version;      /**< from the file name, 0 .. INT64_MAX */
-    const char *name;     /**< from the file name, `[a-z0-9_]+` */
-    const char *file;     /**< path for messages, relative to the source dir */
-    unsigned int flags;   /**< MIGRATOR_DISABLE_DDL_TRANSACTION | ... */
-    migrator_section up;  /**< always present */
+    int64_t version;       /**< from the file name, 0 .. INT64_MAX */
+    const char *name;      /**< from the file name, `[a-z0-9_]+` */
+    const char *file;      /**< path for messages, relative to the source dir */
+    unsigned int flags;    /**< MIGRATOR_DISABLE_DDL_TRANSACTION | ... */
+    migrator_section up;   /**< always present */
     migrator_section down; /**< line 0 and no statements without MIGRATOR_HAS_DOWN */
-    const char *checksum; /**< 64 lowercase hex digits (table's checksum_algorithm) */
+    const char *checksum;  /**< 64 lowercase hex digits (table's checksum_algorithm) */
 } migrator_migration;
 
 /** A repo's migrations, as generated; declared by the generated header as
  * `extern const migrator_table <repo>_migrations;`. */
 typedef struct migrator_table {
-    unsigned int abi_version;        /**< MIGRATOR_TABLE_ABI_VERSION when generated */
-    const char *repo;                /**< the repo name given to the generator */
-    unsigned int dialect;            /**< a migrator_dialect */
-    unsigned int checksum_algorithm; /**< MIGRATOR_CHECKSUM_SHA256_V1 */
+    unsigned int abi_version;             /**< MIGRATOR_TABLE_ABI_VERSION when generated */
+    const char *repo;                     /**< the repo name given to the generator */
+    unsigned int dialect;                 /**< a migrator_dialect */
+    unsigned int checksum_algorithm;      /**< MIGRATOR_CHECKSUM_SHA256_V1 */
     const migrator_migration *migrations; /**< count entries sorted by version, or NULL */
     size_t count;
 } migrator_table;

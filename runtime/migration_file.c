@@ -27,8 +27,8 @@ typedef struct parser {
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int set_diag(migrator__diag *diag, unsigned int line, unsigned int column,
-                    const char *format, ...)
+static int
+set_diag(migrator__diag *diag, unsigned int line, unsigned int column, const char *format, ...)
 {
     va_list args;
     diag->line = line;
@@ -100,8 +100,7 @@ static int normalise(migrator__migration_text *out, const char *data, size_t siz
         if (length == 0) {
             free(text);
             return set_diag(diag, line, (unsigned int)(used - line_start) + 1,
-                            "invalid UTF-8 (byte 0x%02x): migration files must be UTF-8",
-                            bytes[i]);
+                            "invalid UTF-8 (byte 0x%02x): migration files must be UTF-8", bytes[i]);
         }
         if (bytes[i] == '\n') {
             line++;
@@ -240,8 +239,8 @@ static int handle_directive(parser *p, const migrator__token *token, const char 
         return header_directive(p, token, "disable_ddl_transaction",
                                 MIGRATOR_DISABLE_DDL_TRANSACTION, &p->ddl_line);
     if (word_is(word, length, "disable_migration_lock"))
-        return header_directive(p, token, "disable_migration_lock",
-                                MIGRATOR_DISABLE_MIGRATION_LOCK, &p->lock_line);
+        return header_directive(p, token, "disable_migration_lock", MIGRATOR_DISABLE_MIGRATION_LOCK,
+                                &p->lock_line);
     return set_diag(p->diag, token->line, token->column,
                     "unknown directive \"-- migrate:%.*s\" (expected up, down, "
                     "disable_ddl_transaction or disable_migration_lock)",

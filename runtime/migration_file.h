@@ -26,8 +26,8 @@ typedef struct migrator__section_spans {
 } migrator__section_spans;
 
 typedef struct migrator__migration_text {
-    char *text;    /* normalised contents, NUL-terminated; owned */
-    size_t length; /* bytes of text, without the NUL */
+    char *text;         /* normalised contents, NUL-terminated; owned */
+    size_t length;      /* bytes of text, without the NUL */
     unsigned int flags; /* MIGRATOR_DISABLE_DDL_TRANSACTION | ... | MIGRATOR_HAS_DOWN */
     migrator__section_spans up;
     migrator__section_spans down;

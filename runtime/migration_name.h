@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 typedef enum migrator__name_kind {
-    MIGRATOR__NAME_INVALID = -1,  /* looks like a migration but breaks a rule */
-    MIGRATOR__NAME_IGNORED = 0,   /* not a migration (README.md, .keep, ...) */
+    MIGRATOR__NAME_INVALID = -1, /* looks like a migration but breaks a rule */
+    MIGRATOR__NAME_IGNORED = 0,  /* not a migration (README.md, .keep, ...) */
     MIGRATOR__NAME_MIGRATION = 1
 } migrator__name_kind;
 

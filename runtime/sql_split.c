@@ -39,7 +39,8 @@ static void classify(migrator__splitter *splitter, const migrator__lexer *lexer,
     size_t i;
 
     if (first_word) {
-        splitter->kind = migrator__token_is_word(lexer, token, "CREATE") ? KIND_UNKNOWN : KIND_OTHER;
+        splitter->kind =
+            migrator__token_is_word(lexer, token, "CREATE") ? KIND_UNKNOWN : KIND_OTHER;
         return;
     }
     if (token->kind != MIGRATOR__TOK_WORD) {
@@ -148,8 +149,9 @@ int migrator__splitter_finish(migrator__splitter *splitter, migrator__statement_
 
     splitter->error = NULL;
     if (splitter->active && splitter->block_depth > 0) {
-        splitter->error = splitter->kind == KIND_TRIGGER ? "unterminated trigger body: BEGIN without END"
-                                                         : "unterminated BEGIN ATOMIC body: BEGIN without END";
+        splitter->error = splitter->kind == KIND_TRIGGER
+                              ? "unterminated trigger body: BEGIN without END"
+                              : "unterminated BEGIN ATOMIC body: BEGIN without END";
         splitter->error_line = splitter->block_line;
         splitter->error_column = splitter->block_column;
         result = -1;

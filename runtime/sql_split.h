@@ -27,8 +27,8 @@ typedef struct migrator__splitter {
     unsigned int paren_line, paren_column; /* the outermost open parenthesis */
     unsigned int block_depth;
     unsigned int block_line, block_column; /* the BEGIN of the open body */
-    int kind;          /* what the statement creates, once known */
-    int begin_pending; /* BEGIN seen in a routine: ATOMIC may follow */
+    int kind;                              /* what the statement creates, once known */
+    int begin_pending;                     /* BEGIN seen in a routine: ATOMIC may follow */
     unsigned int begin_line, begin_column;
     int after_dot;     /* the last token was '.': a word is a name (new.end) */
     const char *error; /* after migrator__splitter_finish returned -1 */

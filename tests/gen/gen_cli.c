@@ -95,14 +95,16 @@ static void test_name_bad_characters(void **state)
 {
     expect_file_rejected(state, "20240101000000_add-x.sql", OK_SQL,
                          ": invalid name: use lower-case letters, digits and underscores "
-                         "([a-z0-9_]+)", 0);
+                         "([a-z0-9_]+)",
+                         0);
 }
 
 static void test_name_upper_case(void **state)
 {
     expect_file_rejected(state, "20240101000000_AddX.sql", OK_SQL,
                          ": invalid name: use lower-case letters, digits and underscores "
-                         "([a-z0-9_]+)", 0);
+                         "([a-z0-9_]+)",
+                         0);
 }
 
 static void test_name_version_overflow(void **state)
@@ -132,7 +134,8 @@ static void test_name_other_files_ignored(void **state)
     gen_write(dir, "m/notes.txt", "SELECT 1;\n");
     gen_write(dir, "m/20240101000000_ok.sql", OK_SQL);
     GEN_RUN(&r, dir, "check", "m");
-    assert_run(&r, 0, "migrator-gen: 1 migration OK, versions 20240101000000 to 20240101000000\n", "");
+    assert_run(&r, 0, "migrator-gen: 1 migration OK, versions 20240101000000 to 20240101000000\n",
+               "");
     gen_result_free(&r);
 }
 
@@ -263,7 +266,8 @@ static void test_unknown_directive(void **state)
     expect_file_rejected(state, "20240101000000_x.sql",
                          "-- migrate:up\nSELECT 1;\n-- migrate:donw\nSELECT 2;\n",
                          ":3: unknown directive \"-- migrate:donw\" (expected up, down, "
-                         "disable_ddl_transaction or disable_migration_lock)", 1);
+                         "disable_ddl_transaction or disable_migration_lock)",
+                         1);
 }
 
 static void test_header_directive_after_up(void **state)
@@ -271,7 +275,8 @@ static void test_header_directive_after_up(void **state)
     expect_file_rejected(state, "20240101000000_x.sql",
                          "\n-- migrate:up\nSELECT 1;\n-- migrate:disable_ddl_transaction\n",
                          ":4: -- migrate:disable_ddl_transaction must come before -- migrate:up "
-                         "(line 2)", 1);
+                         "(line 2)",
+                         1);
 }
 
 static void test_header_directive_in_down(void **state)
@@ -280,7 +285,8 @@ static void test_header_directive_in_down(void **state)
                          "-- migrate:up\nSELECT 1;\n-- migrate:down\n"
                          "-- migrate:disable_migration_lock\n",
                          ":4: -- migrate:disable_migration_lock must come before -- migrate:up "
-                         "(line 1)", 1);
+                         "(line 1)",
+                         1);
 }
 
 static void test_header_directive_repeated(void **state)
@@ -350,8 +356,8 @@ static void test_unterminated_begin_atomic(void **state)
 static void test_unclosed_parenthesis(void **state)
 {
     expect_file_rejected(state, "20240101000000_x.sql",
-                         "-- migrate:up\nCREATE TABLE t (\n  a INTEGER;\n", ":2: unclosed parenthesis",
-                         1);
+                         "-- migrate:up\nCREATE TABLE t (\n  a INTEGER;\n",
+                         ":2: unclosed parenthesis", 1);
 }
 
 /* ---- bytes ------------------------------------------------------------- */
@@ -391,7 +397,8 @@ static void test_valid_utf8_bom_and_crlf(void **state)
     const char *dir = DIR_OF(state);
     gen_result r;
     gen_write(dir, "m/20240101000000_x.sql",
-              "\xef\xbb\xbf-- migrate:up\r\nINSERT INTO t VALUES ('\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80');"
+              "\xef\xbb\xbf-- migrate:up\r\nINSERT INTO t VALUES "
+              "('\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80');"
               "\r\n-- migrate:down\r\n");
     GEN_RUN(&r, dir, "check", "m");
     assert_run(&r, 0, "migrator-gen: 1 migration OK, versions 20240101000000 to 20240101000000\n",
@@ -424,10 +431,9 @@ static void test_dangling_symlink(void **state)
     gen_write(dir, "m/20240102000000_ok.sql", OK_SQL);
     assert_int_equal(symlink("moved_away.sql", link), 0);
     free(link);
-    expect_check_fails(dir,
-                       "migrator-gen: m/20240101000000_gone.sql: cannot read: No such file or "
-                       "directory\n"
-                       "migrator-gen: 1 error in 1 migration\n");
+    expect_check_fails(dir, "migrator-gen: m/20240101000000_gone.sql: cannot read: No such file or "
+                            "directory\n"
+                            "migrator-gen: 1 error in 1 migration\n");
 }
 
 static void test_missing_directory(void **state)
@@ -536,7 +542,7 @@ static void expect_usage_error(const char *dir, const char *const *args, const c
     gen_result_free(&r);
 }
 
-#define EXPECT_USAGE(dir, err, ...) \
+#define EXPECT_USAGE(dir, err, ...)                                                                \
     expect_usage_error((dir), (const char *const[]){__VA_ARGS__, NULL}, (err))
 
 static void test_usage_no_command(void **state)
@@ -566,8 +572,8 @@ static void test_usage_unknown_option(void **state)
                  "table", "--repo", "r", "--output", "r.c", "--header", "r.h", "--frobnicate", "m");
     EXPECT_USAGE(dir, "migrator-gen check: unknown option -x" USAGE_TAIL("check"), "check", "-x",
                  "m");
-    EXPECT_USAGE(dir, "migrator-gen new: unknown option --force" USAGE_TAIL("new"), "new", "--force",
-                 "x", "--dir", "m");
+    EXPECT_USAGE(dir, "migrator-gen new: unknown option --force" USAGE_TAIL("new"), "new",
+                 "--force", "x", "--dir", "m");
     EXPECT_USAGE(dir, "migrator-gen table: --repo needs a value" USAGE_TAIL("table"), "table",
                  "--repo");
     EXPECT_USAGE(dir, "migrator-gen new: --dir needs a value" USAGE_TAIL("new"), "new", "x",
@@ -620,14 +626,14 @@ static void test_usage_bad_dialect(void **state)
 {
     const char *dir = DIR_OF(state);
     gen_mkdirs(dir, "m");
+    EXPECT_USAGE(
+        dir,
+        "migrator-gen table: --dialect: expected sqlite, postgres or any, got \"mysql\"" USAGE_TAIL(
+            "table"),
+        "table", "--repo", "r", "--output", "r.c", "--header", "r.h", "--dialect", "mysql", "m");
     EXPECT_USAGE(dir,
-                 "migrator-gen table: --dialect: expected sqlite, postgres or any, got \"mysql\"" USAGE_TAIL(
-                     "table"),
-                 "table", "--repo", "r", "--output", "r.c", "--header", "r.h", "--dialect", "mysql",
-                 "m");
-    EXPECT_USAGE(dir,
-                 "migrator-gen check: --dialect: expected sqlite, postgres or any, got \"SQLite\"" USAGE_TAIL(
-                     "check"),
+                 "migrator-gen check: --dialect: expected sqlite, postgres or any, got "
+                 "\"SQLite\"" USAGE_TAIL("check"),
                  "check", "--dialect", "SQLite", "m");
 }
 
@@ -636,10 +642,10 @@ static void test_usage_no_dir(void **state)
     const char *dir = DIR_OF(state);
     EXPECT_USAGE(dir, "migrator-gen check: no migrations directory given" USAGE_TAIL("check"),
                  "check");
-    EXPECT_USAGE(dir,
-                 "migrator-gen new: expected the migration's NAME, e.g. add_weather_table" USAGE_TAIL(
-                     "new"),
-                 "new", "--dir", "m");
+    EXPECT_USAGE(
+        dir,
+        "migrator-gen new: expected the migration's NAME, e.g. add_weather_table" USAGE_TAIL("new"),
+        "new", "--dir", "m");
     EXPECT_USAGE(dir, "migrator-gen new: --dir is required" USAGE_TAIL("new"), "new", "add_x");
     EXPECT_USAGE(dir, "migrator-gen new: expected one NAME, got \"a\" and \"b\"" USAGE_TAIL("new"),
                  "new", "a", "b", "--dir", "m");
@@ -656,7 +662,7 @@ static void expect_help(const char *dir, const char *const *args, const char *co
     gen_result_free(&r);
 }
 
-#define EXPECT_HELP(dir, args, ...) \
+#define EXPECT_HELP(dir, args, ...)                                                                \
     expect_help((dir), (args), (const char *const[]){__VA_ARGS__, NULL})
 
 static void test_help(void **state)
@@ -675,8 +681,8 @@ static void test_help(void **state)
                 "--header FILE.h", "--depfile FILE.d", "--dialect D", "--base DIR",
                 "--template-dir DIR", "--m4 PROGRAM", "--help");
     EXPECT_HELP(dir, table_late, "Usage: migrator-gen table");
-    EXPECT_HELP(dir, new_, "Usage: migrator-gen new NAME --dir DIR", "--dir DIR",
-                "--template FILE", "--template-dir DIR", "--m4 PROGRAM", "--help");
+    EXPECT_HELP(dir, new_, "Usage: migrator-gen new NAME --dir DIR", "--dir DIR", "--template FILE",
+                "--template-dir DIR", "--m4 PROGRAM", "--help");
     EXPECT_HELP(dir, check, "Usage: migrator-gen check", "--dialect D", "--help");
 }
 
@@ -727,7 +733,9 @@ static int64_t utc_version(time_t when)
     struct tm utc;
     gmtime_r(&when, &utc);
     return (((((int64_t)utc.tm_year + 1900) * 100 + utc.tm_mon + 1) * 100 + utc.tm_mday) * 100 +
-            utc.tm_hour) * 10000 + utc.tm_min * 100 + utc.tm_sec;
+            utc.tm_hour) *
+               10000 +
+           utc.tm_min * 100 + utc.tm_sec;
 }
 
 /* Parses "* creating DIR/<VERSION>_name.sql\n" (the last line of out). */
@@ -828,7 +836,8 @@ static void test_new_creates_directory(void **state)
     gen_result_free(&r);
     expected = gen_format("%" PRId64 "_create_users.sql", version);
     {
-        char *listing = gen_list_dir(dir, "priv/repo/migrations"), *line = gen_format("%s\n", expected);
+        char *listing = gen_list_dir(dir, "priv/repo/migrations"),
+             *line = gen_format("%s\n", expected);
         assert_string_equal(listing, line);
         free(listing);
         free(line);
@@ -875,9 +884,9 @@ static void test_new_twice_in_a_row(void **state)
     assert_true(second < third);
     {
         char *listing = gen_list_dir(dir, "m");
-        char *expected = gen_format("%" PRId64 "_first.sql\n%" PRId64 "_second.sql\n%" PRId64
-                                    "_third.sql\n",
-                                    first, second, third);
+        char *expected =
+            gen_format("%" PRId64 "_first.sql\n%" PRId64 "_second.sql\n%" PRId64 "_third.sql\n",
+                       first, second, third);
         assert_string_equal(listing, expected);
         free(listing);
         free(expected);
@@ -1076,33 +1085,34 @@ static void test_table_writes_outputs(void **state)
     free(listing);
 
     h = gen_read_at(dir, "out/repo_migrations.h", NULL);
-    assert_string_equal(h,
-                        "/* Generated by migrator-gen from the migrations of repo \"repo\".\n"
-                        " * Do not edit: edit the migration files and rebuild. */\n"
-                        "#ifndef MIGRATOR_GENERATED_REPO_MIGRATIONS_H\n"
-                        "#define MIGRATOR_GENERATED_REPO_MIGRATIONS_H\n"
-                        "\n"
-                        "#include <migrator.h>\n"
-                        "\n"
-                        "#ifdef __cplusplus\n"
-                        "extern \"C\" {\n"
-                        "#endif\n"
-                        "\n"
-                        "/* The migrations of repo \"repo\", sorted by version: count 3,\n"
-                        " * versions 20240101000000 to 20240301000000. Static data: never free it. */\n"
-                        "extern const migrator_table repo_migrations;\n"
-                        "\n"
-                        "#ifdef __cplusplus\n"
-                        "}\n"
-                        "#endif\n"
-                        "\n"
-                        "#endif\n");
+    assert_string_equal(
+        h, "/* Generated by migrator-gen from the migrations of repo \"repo\".\n"
+           " * Do not edit: edit the migration files and rebuild. */\n"
+           "#ifndef MIGRATOR_GENERATED_REPO_MIGRATIONS_H\n"
+           "#define MIGRATOR_GENERATED_REPO_MIGRATIONS_H\n"
+           "\n"
+           "#include <migrator.h>\n"
+           "\n"
+           "#ifdef __cplusplus\n"
+           "extern \"C\" {\n"
+           "#endif\n"
+           "\n"
+           "/* The migrations of repo \"repo\", sorted by version: count 3,\n"
+           " * versions 20240101000000 to 20240301000000. Static data: never free it. */\n"
+           "extern const migrator_table repo_migrations;\n"
+           "\n"
+           "#ifdef __cplusplus\n"
+           "}\n"
+           "#endif\n"
+           "\n"
+           "#endif\n");
     free(h);
 
     c = gen_read_at(dir, "out/repo_migrations.c", NULL);
     assert_contains(c, "#include \"repo_migrations.h\"\n");
-    assert_contains(c, "    {INT64_C(20240101000000), \"create_t\", \"m/20240101000000_create_t.sql\", "
-                       "0x4u,\n");
+    assert_contains(
+        c, "    {INT64_C(20240101000000), \"create_t\", \"m/20240101000000_create_t.sql\", "
+           "0x4u,\n");
     assert_contains(c, "    {INT64_C(20240201000000), \"add_index\", "
                        "\"m/2024/20240201000000_add_index.sql\", 0x1u,\n");
     assert_contains(c, "    {INT64_C(20240301000000), \"seed\", \"m/20240301000000_seed.sql\", "
@@ -1215,7 +1225,8 @@ static void test_table_reproducible(void **state)
         {"a/20240102000000_two.sql", "-- migrate:up\nSELECT 2;\n"},
         {"20240103000000_three.sql", "-- migrate:up\nSELECT 3;\n-- migrate:down\n"},
         {"b/c/20240104000000_four.sql", "-- migrate:up\nSELECT 4;\n"},
-        {"20240105000000_five.sql", "-- migrate:disable_migration_lock\n-- migrate:up\nSELECT 5;\n"},
+        {"20240105000000_five.sql",
+         "-- migrate:disable_migration_lock\n-- migrate:up\nSELECT 5;\n"},
         {"a/20240106000000_six.sql", "-- migrate:up\nSELECT '\xc3\xa9';\n"},
     };
     size_t count = sizeof(files) / sizeof(files[0]), i;
@@ -1293,8 +1304,7 @@ static void test_table_depfile(void **state)
     gen_write(dir, "my migrations/README.md", "not a dependency\n");
     gen_mkdirs(dir, "out dir");
     GEN_RUN(&r, dir, "table", "--repo", "repo", "--output", "out dir/repo_migrations.c", "--header",
-            "out dir/repo_migrations.h", "--depfile", "out dir/repo_migrations.d",
-            "my migrations");
+            "out dir/repo_migrations.h", "--depfile", "out dir/repo_migrations.d", "my migrations");
     assert_run(&r, 0, "", "");
     gen_result_free(&r);
 
@@ -1331,7 +1341,8 @@ static void test_table_invalid_writes_nothing(void **state)
     gen_mkdirs(dir, "out");
     GEN_RUN(&r, dir, "table", "--repo", "repo", "--output", "out/repo_migrations.c", "--header",
             "out/repo_migrations.h", "--depfile", "out/repo_migrations.d", "m");
-    assert_run(&r, 1, "", "migrator-gen: m/20240501000000_broken.sql:2: unterminated quoted string\n");
+    assert_run(&r, 1, "",
+               "migrator-gen: m/20240501000000_broken.sql:2: unterminated quoted string\n");
     gen_result_free(&r);
     listing = gen_list_dir(dir, "out");
     assert_string_equal(listing, "");
@@ -1377,8 +1388,9 @@ static void test_table_names_like_m4_macros(void **state)
     c = gen_read_at(dir, "m4_dnl.c", NULL);
     h = gen_read_at(dir, "m4_dnl.h", NULL);
     assert_contains(c, "#include \"m4_dnl.h\"\n");
-    assert_contains(c, "const migrator_table m4_dnl_migrations = {\n    MIGRATOR_TABLE_ABI_VERSION,\n"
-                       "    \"m4_dnl\",\n    MIGRATOR_DIALECT_ANY,\n");
+    assert_contains(c,
+                    "const migrator_table m4_dnl_migrations = {\n    MIGRATOR_TABLE_ABI_VERSION,\n"
+                    "    \"m4_dnl\",\n    MIGRATOR_DIALECT_ANY,\n");
     assert_contains(h, "extern const migrator_table m4_dnl_migrations;\n");
     free(c);
     free(h);

@@ -23,10 +23,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#define harness_fail(...)                                         \
-    do {                                                          \
-        print_error(__VA_ARGS__);                                 \
-        _fail(__FILE__, __LINE__);                                \
+#define harness_fail(...)                                                                          \
+    do {                                                                                           \
+        print_error(__VA_ARGS__);                                                                  \
+        _fail(__FILE__, __LINE__);                                                                 \
     } while (0)
 
 char *gen_format(const char *format, ...)
@@ -90,7 +90,7 @@ void gen_mkdirs(const char *dir, const char *relative)
 {
     char *path = gen_path(dir, relative);
     size_t i, start = strlen(dir) + 1;
-    for (i = start; ; i++) {
+    for (i = start;; i++) {
         if (path[i] == '/' || path[i] == '\0') {
             char saved = path[i];
             path[i] = '\0';

@@ -25,8 +25,7 @@ typedef struct gen_result {
 void gen_run(gen_result *result, const char *cwd, const char *const *args);
 
 /* gen_run(&r, dir, {"check", "m", NULL}) as GEN_RUN(&r, dir, "check", "m"). */
-#define GEN_RUN(result, cwd, ...) \
-    gen_run((result), (cwd), (const char *const[]){__VA_ARGS__, NULL})
+#define GEN_RUN(result, cwd, ...) gen_run((result), (cwd), (const char *const[]){__VA_ARGS__, NULL})
 
 void gen_result_free(gen_result *result);
 
@@ -66,7 +65,7 @@ void gen_assert_contains(const char *text, const char *needle, const char *file,
 
 /* Fails the test unless the run ended with status and printed exactly out
  * and err (NULL: anything). */
-#define assert_run(result, status, out, err) \
+#define assert_run(result, status, out, err)                                                       \
     gen_assert_run((result), (status), (out), (err), __FILE__, __LINE__)
 void gen_assert_run(const gen_result *result, int status, const char *out, const char *err,
                     const char *file, int line);

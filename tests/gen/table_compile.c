@@ -23,7 +23,7 @@
 #include "golden_migrations.h"
 
 typedef struct expected_statement {
-    const char *text;    /* NULL: a long statement, built by build() */
+    const char *text;     /* NULL: a long statement, built by build() */
     char *(*build)(void); /* returns the text, malloc'd */
     size_t piece_count;
     size_t length;
@@ -105,12 +105,15 @@ static const expected_statement strings_up[] = {
     {"INSERT INTO notes (body) VALUES ('it''s a \x22quote\x22, a backslash \x5c and two "
      "\x5c\x5c of them')",
      NULL, 1, 85, 3, 1},
-    {"INSERT INTO notes (body) VALUES (E'escaped \x5c' quote, \x5c\x5c and \x5cn')", NULL, 1, 64, 4, 1},
+    {"INSERT INTO notes (body) VALUES (E'escaped \x5c' quote, \x5c\x5c and \x5cn')", NULL, 1, 64, 4,
+     1},
     {"INSERT INTO notes (body) VALUES ('trigraphs ?\?= ?\?/ ?\?'' ?\?( ?\?) ?\?! ?\?< ?\?> ?\?- "
      "and ?\?\?=?\? end')",
      NULL, 1, 97, 5, 1},
-    {"INSERT INTO \x22odd \x22\x22name\x22\x22\x22 (body) VALUES ('tab:\x09" "end', "
-     "'na\xc3\xaf" "ve caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x98\x80', "
+    {"INSERT INTO \x22odd \x22\x22name\x22\x22\x22 (body) VALUES ('tab:\x09"
+     "end', "
+     "'na\xc3\xaf"
+     "ve caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x98\x80', "
      "'%d %s')",
      NULL, 1, 93, 6, 1},
 };
@@ -119,7 +122,7 @@ static char *seed_cities_text(void);
 static char *seed_blobs_text(void);
 
 static const expected_statement seed_up[] = {
-    {NULL, seed_cities_text, 2, 5376, 4, 1}, /* 161 lines: cut after a line end */
+    {NULL, seed_cities_text, 2, 5376, 4, 1},  /* 161 lines: cut after a line end */
     {NULL, seed_blobs_text, 3, 8504, 165, 1}, /* one line: cut at 4000 and 8000 bytes */
 };
 static const expected_statement seed_down[] = {
@@ -128,7 +131,8 @@ static const expected_statement seed_down[] = {
 };
 
 static const expected_statement index_up[] = {
-    {"CREATE INDEX CONCURRENTLY weather_temp_index ON weather (temp_lo, temp_hi)", NULL, 1, 74, 7, 1},
+    {"CREATE INDEX CONCURRENTLY weather_temp_index ON weather (temp_lo, temp_hi)", NULL, 1, 74, 7,
+     1},
 };
 
 static const expected_migration expected[] = {
