@@ -10,7 +10,10 @@ set(MIGRATOR_INSTALL_TEMPLATE_DIR "${CMAKE_INSTALL_DATADIR}/migrator/templates")
 if(TARGET migrator-gen)
   install(TARGETS migrator-gen EXPORT MigratorTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 endif()
-install(TARGETS migrator EXPORT MigratorTargets)
+install(TARGETS migrator EXPORT MigratorTargets
+  ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+  LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+  RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(FILES "${PROJECT_SOURCE_DIR}/include/migrator.h" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 install(FILES
   "${PROJECT_SOURCE_DIR}/templates/migration.sql.m4"

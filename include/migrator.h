@@ -7,8 +7,17 @@
  * `migrator_table` is static, read-only data owned by the generated code: it
  * lives as long as the program and must never be freed or modified.
  *
- * The runtime functions that apply a table to a database (migrator_open,
- * migrator_run, ...) are declared here as they are added.
+ * The runtime (libmigrator, CMake target Migrator::migrator) applies such a
+ * table to a database with Ecto.Migrator's semantics: migrator_open a repo
+ * from a URL, migrator_run a direction with a strategy, read the status with
+ * migrator_migrations, or give any program the migrate / rollback /
+ * migrations commands with migrator_main. Guide: docs/api.md.
+ *
+ * Conventions: functions return 0 (MIGRATOR_OK) or a documented positive
+ * status on success and a negative MIGRATOR_E* code on failure, whose message
+ * migrator_errmsg(repo) returns. Options structs start with a version field
+ * and have an _INIT macro; passing NULL means the defaults. Every function
+ * says who owns what it returns.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -107,6 +116,255 @@ typedef struct migrator_table {
     const migrator_migration *migrations; /**< count entries sorted by version, or NULL */
     size_t count;
 } migrator_table;
+
+/* ------------------------------------------------------------------------ */
+/* Runtime                                                                    */
+/* ------------------------------------------------------------------------ */
+
+#if defined(_WIN32) && defined(MIGRATOR_SHARED)
+#define MIGRATOR_EXTERN __declspec(dllimport)
+#elif defined(__GNUC__) && defined(MIGRATOR_BUILDING)
+#define MIGRATOR_EXTERN __attribute__((visibility("default")))
+#else
+#define MIGRATOR_EXTERN
+#endif
+
+/** Status and error codes, as X(NAME, value, description). Codes are never
+ * renumbered; new ones are appended. */
+#define MIGRATOR_ERROR_LIST(X)                                                              \
+    X(OK, 0, "success")                                                                     \
+    X(ALREADY_UP, 1, "the migration is already up")                                          \
+    X(ALREADY_DOWN, 2, "the migration is already down")                                      \
+    X(SKIPPED, 3, "migrations skipped (SKIP_MIGRATIONS=true)")                               \
+    X(ERROR, -1, "error")                                                                   \
+    X(EINVAL, -2, "invalid argument")                                                       \
+    X(ENOMEM, -3, "out of memory")                                                          \
+    X(EURL, -4, "unsupported or malformed database URL")                                    \
+    X(EOPEN, -5, "cannot open the database")                                                \
+    X(ESQL, -6, "a migration statement failed")                                             \
+    X(EDATABASE, -7, "a database operation of the migrator failed")                         \
+    X(EBUSY, -8, "timed out waiting for the migration lock")                                \
+    X(EIRREVERSIBLE, -9, "the migration has no down section")                               \
+    X(EORDER, -10, "a pending migration is older than the newest applied one")              \
+    X(ENOTFOUND, -11, "no migration with that version")                                     \
+    X(EUNSUPPORTED, -12, "not supported by this database")                                  \
+    X(ECALLBACK, -13, "a callback failed")                                                  \
+    X(ESCHEMA, -14, "the migrations table cannot be created or read")                       \
+    X(ENONTRANSACTIONAL, -15, "a migration cannot run inside a group transaction")
+
+#define MIGRATOR__ERROR_ENUM(name, value, text) MIGRATOR_##name = value,
+/** Return values of the runtime functions (MIGRATOR_OK, MIGRATOR_EBUSY, ...). */
+typedef enum migrator_error { MIGRATOR_ERROR_LIST(MIGRATOR__ERROR_ENUM) MIGRATOR__ERROR_END } migrator_error;
+#undef MIGRATOR__ERROR_ENUM
+
+/** A connection to one database (Ecto's repo). Opaque; from migrator_open. */
+typedef struct migrator_repo migrator_repo;
+
+/** Which way to migrate. */
+typedef enum migrator_direction { MIGRATOR_UP = 1, MIGRATOR_DOWN = 2 } migrator_direction;
+
+/** Log levels. MIGRATOR_LOG_OFF as an option's level turns that output off. */
+typedef enum migrator_log_level {
+    MIGRATOR_LOG_OFF = 0,
+    MIGRATOR_LOG_DEBUG = 1,
+    MIGRATOR_LOG_INFO = 2,
+    MIGRATOR_LOG_WARNING = 3,
+    MIGRATOR_LOG_ERROR = 4
+} migrator_log_level;
+
+/** Receives one log line (no trailing newline); message is only valid
+ * during the call. */
+typedef void (*migrator_log_fn)(migrator_log_level level, const char *message, void *payload);
+
+/** How a run selects migrations (research: Ecto's run/4 strategies). */
+typedef enum migrator_strategy {
+    MIGRATOR_STRATEGY_DEFAULT = 0, /**< up: all; down: step 1 (as the CLI) */
+    MIGRATOR_STRATEGY_ALL,         /**< every pending (up) or applied (down) migration */
+    MIGRATOR_STRATEGY_STEP,        /**< the next `target` ones (target >= 1) */
+    MIGRATOR_STRATEGY_TO,          /**< up to version `target`, inclusive */
+    MIGRATOR_STRATEGY_TO_EXCLUSIVE /**< up to version `target`, exclusive */
+} migrator_strategy;
+
+/** Which lock serialises concurrent migrators. */
+typedef enum migrator_lock_mode {
+    MIGRATOR_LOCK_DEFAULT = 0,  /**< SQLite: BEGIN IMMEDIATE; PostgreSQL: table lock */
+    MIGRATOR_LOCK_TABLE = 1,    /**< PostgreSQL LOCK TABLE (SQLite: as default) */
+    MIGRATOR_LOCK_ADVISORY = 2, /**< PostgreSQL session advisory lock */
+    MIGRATOR_LOCK_NONE = 3      /**< no lock (Ecto's migration_lock: false) */
+} migrator_lock_mode;
+
+#define MIGRATOR_REPO_CONFIG_VERSION 1
+/** Settings of a repo, fixed when it is opened (Ecto's repo config). */
+typedef struct migrator_repo_config {
+    unsigned int version;             /**< MIGRATOR_REPO_CONFIG_VERSION */
+    const char *migration_source;     /**< table name; NULL: "schema_migrations" */
+    migrator_lock_mode migration_lock; /**< MIGRATOR_LOCK_DEFAULT */
+} migrator_repo_config;
+#define MIGRATOR_REPO_CONFIG_INIT {MIGRATOR_REPO_CONFIG_VERSION, NULL, MIGRATOR_LOCK_DEFAULT}
+
+/** Called inside a migration's transaction, right after BEGIN (after_begin)
+ * or right before the version is recorded and COMMIT (before_commit); never
+ * for a migration that runs outside a transaction. Return 0, or a negative
+ * value to fail (and roll back) the migration with MIGRATOR_ECALLBACK; the
+ * callback may run SQL with migrator_execute. */
+typedef int (*migrator_migration_fn)(migrator_repo *repo, const migrator_migration *migration,
+                                     migrator_direction direction, void *payload);
+
+#define MIGRATOR_RUN_OPTS_VERSION 1
+/** Options of migrator_run, migrator_up, migrator_down, migrator_migrations
+ * and migrator_migrated_versions (Ecto's run options). */
+typedef struct migrator_run_opts {
+    unsigned int version;       /**< MIGRATOR_RUN_OPTS_VERSION */
+    migrator_strategy strategy; /**< MIGRATOR_STRATEGY_DEFAULT */
+    int64_t target;             /**< step count, or version for TO / TO_EXCLUSIVE */
+    migrator_log_level log;     /**< level of "== Running ..." lines; default INFO */
+    migrator_log_level log_migrations_sql; /**< level of the migrations' SQL; default OFF */
+    migrator_log_level log_migrator_sql;   /**< level of our own SQL (BEGIN, INSERT ...); OFF */
+    const char *prefix;         /**< schema (PostgreSQL); SQLite: MIGRATOR_EUNSUPPORTED */
+    int strict_version_order;   /**< refuse pending versions below the newest applied */
+    int skip_table_creation;    /**< do not CREATE the migrations table (read-only users) */
+    int migration_lock;         /**< 1 (default): take the lock; 0: no lock */
+    int lock_timeout_ms;        /**< how long to wait for the lock; default 15000 */
+    int group;                  /**< all selected migrations in one transaction */
+    migrator_log_fn log_fn;     /**< NULL: lines go to stderr */
+    void *log_payload;
+    migrator_migration_fn after_begin;   /**< NULL: none */
+    migrator_migration_fn before_commit; /**< NULL: none */
+    void *callback_payload;
+} migrator_run_opts;
+#define MIGRATOR_RUN_OPTS_INIT                                                              \
+    {MIGRATOR_RUN_OPTS_VERSION, MIGRATOR_STRATEGY_DEFAULT, 0, MIGRATOR_LOG_INFO,              \
+     MIGRATOR_LOG_OFF, MIGRATOR_LOG_OFF, NULL, 0, 0, 1, 15000, 0, NULL, NULL, NULL, NULL, NULL}
+
+/** A list of versions. Free it with migrator_versions_free. */
+typedef struct migrator_versions {
+    int64_t *items;
+    size_t count;
+} migrator_versions;
+
+/** One line of the status (Ecto's migrations/3). */
+typedef struct migrator_status {
+    int up;                 /**< 1: applied ("up"), 0: pending ("down") */
+    int64_t version;
+    const char *name;       /**< the table's name, or "** FILE NOT FOUND **" */
+    const migrator_migration *migration; /**< in the table; NULL when not found */
+} migrator_status;
+
+/** The status of every migration. Free it with migrator_status_list_free. */
+typedef struct migrator_status_list {
+    migrator_status *items; /**< sorted by version */
+    size_t count;
+} migrator_status_list;
+
+/** The name shown for an applied version that has no migration in the table. */
+#define MIGRATOR_FILE_NOT_FOUND "** FILE NOT FOUND **"
+
+/** Opens the database at url: `sqlite:PATH` (created if missing) or
+ * `sqlite::memory:`. On success *out is a repo to close with
+ * migrator_close. On failure *out is NULL, and migrator_errmsg(NULL) gives
+ * this thread's message (the URL without any password).
+ * Returns MIGRATOR_OK, MIGRATOR_EURL, MIGRATOR_EOPEN, MIGRATOR_EINVAL or
+ * MIGRATOR_ENOMEM. config may be NULL. */
+MIGRATOR_EXTERN int migrator_open(migrator_repo **out, const char *url,
+                                  const migrator_repo_config *config);
+
+/** Closes a repo and frees it. migrator_close(NULL) does nothing. */
+MIGRATOR_EXTERN void migrator_close(migrator_repo *repo);
+
+/** Applies (MIGRATOR_UP) or reverts (MIGRATOR_DOWN) the migrations of table
+ * that opts->strategy selects, each in its own transaction with its version
+ * row. If ran is not NULL it receives the versions this call executed, in
+ * order (free with migrator_versions_free; empty when nothing was to do).
+ * Stops at the first failure, leaving earlier migrations applied.
+ * Returns MIGRATOR_OK or a negative code (MIGRATOR_ESQL, MIGRATOR_EBUSY,
+ * MIGRATOR_EIRREVERSIBLE, MIGRATOR_EORDER, ...); ran holds what ran before
+ * the failure. */
+MIGRATOR_EXTERN int migrator_run(migrator_repo *repo, const migrator_table *table,
+                                 migrator_direction direction, const migrator_run_opts *opts,
+                                 migrator_versions *ran);
+
+/** Applies the migration with this version. Returns MIGRATOR_OK,
+ * MIGRATOR_ALREADY_UP (nothing done), MIGRATOR_ENOTFOUND or an error. */
+MIGRATOR_EXTERN int migrator_up(migrator_repo *repo, const migrator_table *table, int64_t version,
+                                const migrator_run_opts *opts);
+
+/** Reverts the migration with this version. Returns MIGRATOR_OK,
+ * MIGRATOR_ALREADY_DOWN (nothing done), MIGRATOR_ENOTFOUND,
+ * MIGRATOR_EIRREVERSIBLE or an error. */
+MIGRATOR_EXTERN int migrator_down(migrator_repo *repo, const migrator_table *table,
+                                  int64_t version, const migrator_run_opts *opts);
+
+/** The applied versions, ascending, into *out (free with
+ * migrator_versions_free). Creates the migrations table unless
+ * opts->skip_table_creation. */
+MIGRATOR_EXTERN int migrator_migrated_versions(migrator_repo *repo, const migrator_run_opts *opts,
+                                               migrator_versions *out);
+
+/** The status of every migration of table and of every applied version
+ * without one, sorted by version, into *out (free with
+ * migrator_status_list_free; names point into table or are static). */
+MIGRATOR_EXTERN int migrator_migrations(migrator_repo *repo, const migrator_table *table,
+                                        const migrator_run_opts *opts, migrator_status_list *out);
+
+/** Runs one SQL statement on the repo's migration connection, e.g. from an
+ * after_begin callback (`SET LOCAL lock_timeout = '5s'`). */
+MIGRATOR_EXTERN int migrator_execute(migrator_repo *repo, const char *sql);
+
+/** Opens url, calls fn(repo, payload), closes the repo, and returns what fn
+ * returned; or the error of migrator_open, without calling fn. */
+MIGRATOR_EXTERN int migrator_with_repo(const char *url, const migrator_repo_config *config,
+                                       int (*fn)(migrator_repo *repo, void *payload),
+                                       void *payload);
+
+/** What a program calls first thing: runs every pending migration of table
+ * on url (opts->strategy is ignored: all), unless the environment has
+ * SKIP_MIGRATIONS=true, when it returns MIGRATOR_SKIPPED without opening the
+ * database. Errors are logged through opts' logger as well as returned. */
+MIGRATOR_EXTERN int migrator_migrate_on_startup(const char *url, const migrator_repo_config *config,
+                                                const migrator_table *table,
+                                                const migrator_run_opts *opts);
+
+/** The message of the repo's last failure ("" if none); with NULL, the
+ * calling thread's last migrator_open failure. Owned by the repo (or the
+ * thread); valid until the next call on it. */
+MIGRATOR_EXTERN const char *migrator_errmsg(const migrator_repo *repo);
+
+/** A static description of a MIGRATOR_* code. */
+MIGRATOR_EXTERN const char *migrator_strerror(int code);
+
+/** Frees the list's items and empties it. NULL is allowed. */
+MIGRATOR_EXTERN void migrator_versions_free(migrator_versions *versions);
+MIGRATOR_EXTERN void migrator_status_list_free(migrator_status_list *list);
+
+/** Joins a statement's pieces into a new NUL-terminated string that the
+ * caller frees with free(); NULL when out of memory. */
+MIGRATOR_EXTERN char *migrator_statement_text(const migrator_statement *statement);
+
+#define MIGRATOR_MAIN_CONFIG_VERSION 1
+/** Settings of migrator_main_with. */
+typedef struct migrator_main_config {
+    unsigned int version;        /**< MIGRATOR_MAIN_CONFIG_VERSION */
+    const char *default_url;     /**< used when neither --url nor DATABASE_URL is given */
+    const char *program;         /**< name in messages; NULL: argv[0]'s base name */
+    migrator_repo_config repo;   /**< migration_source and lock defaults */
+} migrator_main_config;
+#define MIGRATOR_MAIN_CONFIG_INIT                                                           \
+    {MIGRATOR_MAIN_CONFIG_VERSION, NULL, NULL, MIGRATOR_REPO_CONFIG_INIT}
+
+/** The command line of a migrating binary (docs/cli.md):
+ *   PROG migrate    [--all | --step N | --to V | --to-exclusive V]
+ *   PROG rollback   [--all | --step N | --to V | --to-exclusive V]
+ *   PROG migrations
+ * with --url, --prefix, --migration-source, --quiet, --log-migrations-sql,
+ * --log-migrator-sql, --strict-version-order, --migration-lock,
+ * --lock-timeout, --group and --help. Returns the exit status: 0 success
+ * (also when nothing was to do), 1 when a migration or the database failed,
+ * 2 for bad usage. The database is --url, else $DATABASE_URL. */
+MIGRATOR_EXTERN int migrator_main(int argc, char **argv, const migrator_table *table);
+
+/** migrator_main with a default URL and other settings. */
+MIGRATOR_EXTERN int migrator_main_with(int argc, char **argv, const migrator_table *table,
+                                       const migrator_main_config *config);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,293 @@
+/*
+ * The SQLite adapter (sqlite3). URLs: `sqlite:PATH` (created if missing) and
+ * `sqlite::memory:`.
+ *
+ * The migration lock is SQLite's own write lock: each migration's
+ * transaction starts with BEGIN IMMEDIATE, which waits (busy timeout = the
+ * lock timeout) until no other connection writes, and the engine re-checks
+ * the version inside it. So many processes may migrate one file at once and
+ * each migration is applied exactly once (Ecto's SQLite adapter has no lock).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "repo.h"
+
+typedef struct sqlite_connection {
+    sqlite3 *db;
+    sqlite3_stmt *is_applied; /* prepared once: per-migration bookkeeping is O(log n) */
+    sqlite3_stmt *insert;
+    sqlite3_stmt *delete_version;
+    int busy_timeout_ms;
+} sqlite_connection;
+
+static sqlite_connection *connection_of(migrator_repo *repo)
+{
+    return repo->connection;
+}
+
+static int lock_timeout(const migrator_repo *repo)
+{
+    return repo->opts ? repo->opts->lock_timeout_ms : 15000;
+}
+
+/* Sets the busy timeout to the active lock timeout. */
+static void apply_timeout(migrator_repo *repo)
+{
+    sqlite_connection *c = connection_of(repo);
+    int timeout = lock_timeout(repo);
+    if (timeout < 0)
+        timeout = 0;
+    if (c->busy_timeout_ms != timeout) {
+        sqlite3_busy_timeout(c->db, timeout);
+        c->busy_timeout_ms = timeout;
+    }
+}
+
+/* A database error, as a message naming the database when it is about
+ * locking. */
+static int database_error(migrator_repo *repo, int code, int result, const char *what)
+{
+    sqlite_connection *c = connection_of(repo);
+    if (result == SQLITE_BUSY || result == SQLITE_LOCKED)
+        return migrator__fail(repo, MIGRATOR_EBUSY,
+                              "%s: timed out after %d ms waiting for the migration lock on %s "
+                              "(another connection is writing to it)",
+                              what, lock_timeout(repo), repo->url_display);
+    return migrator__fail(repo, code, "%s", sqlite3_errmsg(c->db));
+}
+
+static int run_own_sql(migrator_repo *repo, const char *sql)
+{
+    sqlite_connection *c = connection_of(repo);
+    int result;
+    migrator__log_migrator_sql(repo, sql);
+    apply_timeout(repo);
+    result = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    return result == SQLITE_OK ? MIGRATOR_OK : database_error(repo, MIGRATOR_EDATABASE, result, sql);
+}
+
+static int sqlite_open(migrator_repo *repo, const char *target)
+{
+    sqlite_connection *c = calloc(1, sizeof(*c));
+    int result;
+
+    if (!c)
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    repo->connection = c;
+    if (!*target)
+        return migrator__fail(repo, MIGRATOR_EURL, "%s: no database file after \"sqlite:\"",
+                              repo->url_display);
+    result = sqlite3_open_v2(target, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (result != SQLITE_OK)
+        return migrator__fail(repo, MIGRATOR_EOPEN, "cannot open %s: %s", repo->url_display,
+                              c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(result));
+    sqlite3_extended_result_codes(c->db, 0);
+    c->busy_timeout_ms = -1;
+    return MIGRATOR_OK;
+}
+
+static void sqlite_close(migrator_repo *repo)
+{
+    sqlite_connection *c = connection_of(repo);
+    if (!c)
+        return;
+    sqlite3_finalize(c->is_applied);
+    sqlite3_finalize(c->insert);
+    sqlite3_finalize(c->delete_version);
+    sqlite3_close(c->db);
+    free(c);
+    repo->connection = NULL;
+}
+
+static int sqlite_execute(migrator_repo *repo, const char *sql)
+{
+    sqlite_connection *c = connection_of(repo);
+    char *message = NULL;
+    int result;
+
+    apply_timeout(repo);
+    result = sqlite3_exec(c->db, sql, NULL, NULL, &message);
+    if (result == SQLITE_OK)
+        return MIGRATOR_OK;
+    migrator__fail(repo, MIGRATOR_ESQL, "%s", message ? message : sqlite3_errstr(result));
+    sqlite3_free(message);
+    return MIGRATOR_ESQL;
+}
+
+static int sqlite_begin(migrator_repo *repo, int lock)
+{
+    return run_own_sql(repo, lock ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+static int sqlite_commit(migrator_repo *repo)
+{
+    return run_own_sql(repo, "COMMIT");
+}
+
+static int sqlite_rollback(migrator_repo *repo)
+{
+    sqlite_connection *c = connection_of(repo);
+    if (sqlite3_get_autocommit(c->db))
+        return MIGRATOR_OK; /* a failed COMMIT or statement may have ended it */
+    return run_own_sql(repo, "ROLLBACK");
+}
+
+static int sqlite_check_prefix(migrator_repo *repo, const char *prefix)
+{
+    return migrator__fail(repo, MIGRATOR_EUNSUPPORTED,
+                          "SQLite does not support table prefixes (--prefix %s)", prefix);
+}
+
+static int sqlite_create_table(migrator_repo *repo, int lock)
+{
+    char *sql;
+    int error;
+    size_t length = strlen(repo->quoted_source) + 96;
+
+    if (!(sql = malloc(length)))
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    snprintf(sql, length,
+             "CREATE TABLE IF NOT EXISTS %s (\"version\" INTEGER PRIMARY KEY, \"inserted_at\" TEXT)",
+             repo->quoted_source);
+    /* Under the lock, so that first boots do not race (DESIGN §7). Not
+     * logged, as in Ecto. */
+    if ((error = sqlite_begin(repo, lock)) >= 0) {
+        apply_timeout(repo);
+        if (sqlite3_exec(connection_of(repo)->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            error = migrator__fail(repo, MIGRATOR_ESCHEMA,
+                                   "cannot create the migrations table %s in %s: %s",
+                                   repo->quoted_source, repo->url_display,
+                                   sqlite3_errmsg(connection_of(repo)->db));
+        if (error < 0) {
+            char *message = repo->errmsg;
+            repo->errmsg = NULL;
+            sqlite_rollback(repo);
+            free(repo->errmsg);
+            repo->errmsg = message;
+        } else {
+            error = sqlite_commit(repo);
+        }
+    }
+    free(sql);
+    return error;
+}
+
+/* Prepares `before <quoted source> after` once per connection. */
+static int prepare(migrator_repo *repo, sqlite3_stmt **statement, const char *before,
+                   const char *after)
+{
+    sqlite_connection *c = connection_of(repo);
+    size_t length = strlen(before) + strlen(repo->quoted_source) + strlen(after) + 1;
+    char *sql = malloc(length);
+    int result;
+
+    if (*statement) {
+        free(sql);
+        return MIGRATOR_OK;
+    }
+    if (!sql)
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    snprintf(sql, length, "%s%s%s", before, repo->quoted_source, after);
+    result = sqlite3_prepare_v2(c->db, sql, -1, statement, NULL);
+    free(sql);
+    if (result != SQLITE_OK)
+        return database_error(repo, MIGRATOR_ESCHEMA, result, "reading the migrations table");
+    return MIGRATOR_OK;
+}
+
+static int sqlite_read_versions(migrator_repo *repo, migrator_versions *out)
+{
+    sqlite_connection *c = connection_of(repo);
+    sqlite3_stmt *statement = NULL;
+    size_t length = strlen(repo->quoted_source) + 32;
+    char *sql = malloc(length);
+    int result, error = MIGRATOR_OK;
+
+    if (!sql)
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    snprintf(sql, length, "SELECT \"version\" FROM %s", repo->quoted_source);
+    apply_timeout(repo);
+    result = sqlite3_prepare_v2(c->db, sql, -1, &statement, NULL);
+    free(sql);
+    if (result != SQLITE_OK) {
+        error = migrator__fail(repo, MIGRATOR_ESCHEMA, "cannot read the migrations table %s in %s: %s",
+                               repo->quoted_source, repo->url_display, sqlite3_errmsg(c->db));
+        sqlite3_finalize(statement);
+        return error;
+    }
+    while ((result = sqlite3_step(statement)) == SQLITE_ROW)
+        if ((error = migrator__versions_append(out, sqlite3_column_int64(statement, 0))) < 0)
+            break;
+    if (error < 0)
+        error = migrator__fail(repo, error, "out of memory");
+    else if (result != SQLITE_DONE)
+        error = database_error(repo, MIGRATOR_ESCHEMA, result, "reading the migrations table");
+    sqlite3_finalize(statement);
+    return error;
+}
+
+static int step_once(migrator_repo *repo, sqlite3_stmt *statement, int *row)
+{
+    int result = sqlite3_step(statement);
+    *row = result == SQLITE_ROW;
+    sqlite3_reset(statement);
+    if (result == SQLITE_ROW || result == SQLITE_DONE)
+        return MIGRATOR_OK;
+    return database_error(repo, MIGRATOR_EDATABASE, result, "the migrations table");
+}
+
+static int sqlite_is_applied(migrator_repo *repo, int64_t version, int *applied)
+{
+    sqlite_connection *c = connection_of(repo);
+    int error;
+    if ((error = prepare(repo, &c->is_applied, "SELECT 1 FROM ", " WHERE \"version\" = ?")) < 0)
+        return error;
+    apply_timeout(repo);
+    sqlite3_bind_int64(c->is_applied, 1, version);
+    return step_once(repo, c->is_applied, applied);
+}
+
+static int sqlite_record(migrator_repo *repo, int64_t version, migrator_direction direction)
+{
+    sqlite_connection *c = connection_of(repo);
+    int error, row;
+
+    if (direction == MIGRATOR_UP) {
+        char inserted_at[32];
+        time_t now = time(NULL);
+        struct tm utc;
+        gmtime_r(&now, &utc);
+        strftime(inserted_at, sizeof(inserted_at), "%Y-%m-%dT%H:%M:%S", &utc);
+        if ((error = prepare(repo, &c->insert, "INSERT INTO ",
+                             " (\"version\", \"inserted_at\") VALUES (?, ?)")) < 0)
+            return error;
+        if (repo->opts && repo->opts->log_migrator_sql != MIGRATOR_LOG_OFF)
+            migrator__log(repo, repo->opts->log_migrator_sql, "%s [%" PRId64 ", \"%s\"]",
+                          sqlite3_sql(c->insert), version, inserted_at);
+        sqlite3_bind_int64(c->insert, 1, version);
+        sqlite3_bind_text(c->insert, 2, inserted_at, -1, SQLITE_TRANSIENT);
+        return step_once(repo, c->insert, &row);
+    }
+    if ((error = prepare(repo, &c->delete_version, "DELETE FROM ", " WHERE \"version\" = ?")) < 0)
+        return error;
+    if (repo->opts && repo->opts->log_migrator_sql != MIGRATOR_LOG_OFF)
+        migrator__log(repo, repo->opts->log_migrator_sql, "%s [%" PRId64 "]",
+                      sqlite3_sql(c->delete_version), version);
+    sqlite3_bind_int64(c->delete_version, 1, version);
+    return step_once(repo, c->delete_version, &row);
+}
+
+const migrator__adapter migrator__sqlite_adapter = {
+    "sqlite",         sqlite_open,         sqlite_close,          sqlite_execute,
+    sqlite_begin,     sqlite_commit,       sqlite_rollback,       sqlite_check_prefix,
+    sqlite_create_table, sqlite_read_versions, sqlite_is_applied, sqlite_record,
+};

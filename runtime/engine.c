@@ -1,0 +1,470 @@
+/*
+ * The engine: plans and runs migrations with Ecto.Migrator's semantics
+ * through an adapter, knowing nothing of any database. See docs/api.md.
+ *
+ * Per migration: BEGIN (taking the lock) -> re-check that the version is
+ * still pending -> after_begin -> statements -> before_commit -> version
+ * row -> COMMIT. Everything that can refuse a run (irreversible rollback,
+ * strict order, a group with a non-transactional migration) is checked
+ * before the first statement runs.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plan.h"
+#include "repo.h"
+
+static const migrator_run_opts default_opts = MIGRATOR_RUN_OPTS_INIT;
+
+/* Makes opts the repo's active options for the call (NULL: defaults). */
+static int begin_call(migrator_repo *repo, const migrator_run_opts *opts)
+{
+    if (!opts)
+        opts = &default_opts;
+    repo->opts = opts;
+    if (opts->version != MIGRATOR_RUN_OPTS_VERSION)
+        return migrator__fail(repo, MIGRATOR_EINVAL,
+                              "migrator_run_opts.version is %u, expected %u (use MIGRATOR_RUN_OPTS_INIT)",
+                              opts->version, MIGRATOR_RUN_OPTS_VERSION);
+    if (opts->prefix && repo->adapter->check_prefix)
+        return repo->adapter->check_prefix(repo, opts->prefix);
+    return MIGRATOR_OK;
+}
+
+static int end_call(migrator_repo *repo, int result)
+{
+    repo->opts = NULL;
+    if (result >= 0 && repo->errmsg)
+        repo->errmsg[0] = '\0';
+    return result;
+}
+
+static int use_lock(const migrator_repo *repo)
+{
+    return repo->opts->migration_lock && repo->lock_mode != MIGRATOR_LOCK_NONE;
+}
+
+/* Creates the table unless told not to, then reads the applied versions,
+ * sorted. */
+static int load_applied(migrator_repo *repo, migrator_versions *applied)
+{
+    int error;
+    applied->items = NULL;
+    applied->count = 0;
+    if (!repo->opts->skip_table_creation &&
+        (error = repo->adapter->create_table(repo, use_lock(repo))) < 0)
+        return error;
+    if ((error = repo->adapter->read_versions(repo, applied)) < 0) {
+        migrator_versions_free(applied);
+        return error;
+    }
+    migrator__versions_sort(applied);
+    return MIGRATOR_OK;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Ecto's "in 0.0s": tenths of a second, truncated. */
+static void log_migrated(migrator_repo *repo, int64_t version, const struct timespec *start)
+{
+    long tenths = (long)(seconds_since(start) * 10.0);
+    migrator__log(repo, repo->opts->log, "== Migrated %" PRId64 " in %ld.%lds", version,
+                  tenths / 10, tenths % 10);
+}
+
+static void warn_out_of_order(migrator_repo *repo, int64_t version, int64_t latest)
+{
+    if (repo->opts->log == MIGRATOR_LOG_OFF)
+        return;
+    migrator__log(repo, MIGRATOR_LOG_WARNING,
+                  "You are running migration %" PRId64 " but an older migration with version %" PRId64
+                  " has already run.\n\nThis can be an issue if you have already ran %" PRId64
+                  " in production because a new deployment may migrate %" PRId64
+                  " but a rollback command would revert %" PRId64 " instead of %" PRId64
+                  ".\n\nIf this can be an issue, we recommend to rollback %" PRId64
+                  " and change it to a version later than %" PRId64 ".",
+                  version, latest, latest, version, latest, version, version, latest);
+}
+
+/* The first line of a statement, at most 100 bytes, for messages. */
+static void first_line(const char *sql, char *out, size_t size)
+{
+    size_t length = strcspn(sql, "\n");
+    int cut = sql[length] != '\0';
+    if (length > 100) {
+        length = 100;
+        cut = 1;
+    }
+    if (length > size - 4)
+        length = size - 4;
+    memcpy(out, sql, length);
+    strcpy(out + length, cut ? "..." : "");
+}
+
+/* Runs the statements of one section; on failure the message is
+ * FILE:LINE: database message (statement: first line). */
+static int run_statements(migrator_repo *repo, const migrator_migration *migration,
+                          const migrator_section *section)
+{
+    size_t i;
+    for (i = 0; i < section->count; i++) {
+        const migrator_statement *statement = &section->statements[i];
+        char *joined = NULL;
+        const char *sql = statement->pieces[0];
+        int error;
+
+        if (statement->piece_count != 1) {
+            if (!(joined = migrator_statement_text(statement)))
+                return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+            sql = joined;
+        }
+        if (repo->opts->log_migrations_sql != MIGRATOR_LOG_OFF)
+            migrator__log(repo, repo->opts->log_migrations_sql, "%s", sql);
+        error = repo->adapter->execute(repo, sql);
+        if (error < 0) {
+            char line[128];
+            first_line(sql, line, sizeof(line));
+            migrator__fail(repo, MIGRATOR_ESQL, "%s:%u: %s (statement: %s)", migration->file,
+                           statement->line, repo->errmsg ? repo->errmsg : "failed", line);
+            free(joined);
+            return MIGRATOR_ESQL;
+        }
+        free(joined);
+    }
+    return MIGRATOR_OK;
+}
+
+static int run_callback(migrator_repo *repo, migrator_migration_fn callback, const char *what,
+                        const migrator_migration *migration, migrator_direction direction)
+{
+    int result;
+    if (!callback)
+        return MIGRATOR_OK;
+    if ((result = callback(repo, migration, direction, repo->opts->callback_payload)) >= 0)
+        return MIGRATOR_OK;
+    if (result == MIGRATOR_ESQL && repo->errmsg && repo->errmsg[0])
+        return migrator__fail(repo, MIGRATOR_ECALLBACK, "%s of migration %" PRId64 " %s failed: %s",
+                              what, migration->version, migration->name, repo->errmsg);
+    return migrator__fail(repo, MIGRATOR_ECALLBACK, "%s of migration %" PRId64 " %s failed (%d)",
+                          what, migration->version, migration->name, result);
+}
+
+/* The body of a migration inside a transaction: callbacks, statements and
+ * the version row. */
+static int migration_body(migrator_repo *repo, const migrator_migration *migration,
+                          migrator_direction direction, int in_transaction)
+{
+    const migrator_section *section = direction == MIGRATOR_UP ? &migration->up : &migration->down;
+    int error;
+    if (in_transaction &&
+        (error = run_callback(repo, repo->opts->after_begin, "after_begin", migration, direction)) < 0)
+        return error;
+    if ((error = run_statements(repo, migration, section)) < 0)
+        return error;
+    if (in_transaction && (error = run_callback(repo, repo->opts->before_commit, "before_commit",
+                                                migration, direction)) < 0)
+        return error;
+    return repo->adapter->record(repo, migration->version, direction);
+}
+
+/* Keeps the first error's message across a ROLLBACK. */
+static int rollback_after(migrator_repo *repo, int error)
+{
+    char *message = repo->errmsg;
+    repo->errmsg = NULL;
+    repo->adapter->rollback(repo);
+    free(repo->errmsg);
+    repo->errmsg = message;
+    return error;
+}
+
+/* Runs one migration. Returns 1 if it ran, 0 if another process had done it
+ * already (skipped silently, as Ecto), or a negative code. */
+static int run_one(migrator_repo *repo, const migrator_migration *migration,
+                   migrator_direction direction)
+{
+    int lock = use_lock(repo) && !(migration->flags & MIGRATOR_DISABLE_MIGRATION_LOCK);
+    int transactional = !(migration->flags & MIGRATOR_DISABLE_DDL_TRANSACTION);
+    int applied, error;
+    struct timespec start;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    if (transactional && (error = repo->adapter->begin(repo, lock)) < 0)
+        return error;
+    if ((error = repo->adapter->is_applied(repo, migration->version, &applied)) < 0)
+        return transactional ? rollback_after(repo, error) : error;
+    if (direction == MIGRATOR_UP ? applied : !applied) {
+        if (transactional)
+            repo->adapter->rollback(repo);
+        return 0;
+    }
+    migrator__log(repo, repo->opts->log, "== Running %" PRId64 " %s %s", migration->version,
+                  migration->name, direction == MIGRATOR_UP ? "up" : "down");
+    if ((error = migration_body(repo, migration, direction, transactional)) < 0)
+        return transactional ? rollback_after(repo, error) : error;
+    if (transactional && (error = repo->adapter->commit(repo)) < 0)
+        return rollback_after(repo, error);
+    log_migrated(repo, migration->version, &start);
+    return 1;
+}
+
+/* Refusals that must come before anything runs. */
+static int check_plan(migrator_repo *repo, const migrator__plan *plan, migrator_direction direction,
+                      const migrator_versions *applied)
+{
+    int64_t latest = applied->count ? applied->items[applied->count - 1] : INT64_MIN;
+    size_t i;
+    for (i = 0; i < plan->count; i++) {
+        const migrator_migration *m = plan->items[i];
+        if (direction == MIGRATOR_DOWN && !(m->flags & MIGRATOR_HAS_DOWN))
+            return migrator__fail(repo, MIGRATOR_EIRREVERSIBLE,
+                                  "%s: migration %" PRId64 " %s has no -- migrate:down section and "
+                                  "cannot be rolled back; nothing was rolled back",
+                                  m->file, m->version, m->name);
+        if (direction == MIGRATOR_UP && repo->opts->strict_version_order && applied->count &&
+            m->version < latest)
+            return migrator__fail(repo, MIGRATOR_EORDER,
+                                  "%s: migration %" PRId64 " is older than the newest applied "
+                                  "migration %" PRId64 " (strict version order); nothing was migrated",
+                                  m->file, m->version, latest);
+        if (repo->opts->group && (m->flags & MIGRATOR_DISABLE_DDL_TRANSACTION))
+            return migrator__fail(repo, MIGRATOR_ENONTRANSACTIONAL,
+                                  "%s: migration %" PRId64 " %s has -- migrate:disable_ddl_transaction "
+                                  "and cannot run in a group transaction; nothing was migrated",
+                                  m->file, m->version, m->name);
+    }
+    return MIGRATOR_OK;
+}
+
+/* All selected migrations in one transaction. */
+static int run_group(migrator_repo *repo, const migrator__plan *plan, migrator_direction direction,
+                     migrator_versions *ran, int64_t latest)
+{
+    migrator_versions done = {NULL, 0};
+    size_t i;
+    int error;
+
+    if ((error = repo->adapter->begin(repo, use_lock(repo))) < 0)
+        return error;
+    for (i = 0; i < plan->count; i++) {
+        const migrator_migration *m = plan->items[i];
+        struct timespec start;
+        int applied;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        if ((error = repo->adapter->is_applied(repo, m->version, &applied)) < 0)
+            goto fail;
+        if (direction == MIGRATOR_UP ? applied : !applied)
+            continue;
+        if (direction == MIGRATOR_UP && m->version < latest)
+            warn_out_of_order(repo, m->version, latest);
+        migrator__log(repo, repo->opts->log, "== Running %" PRId64 " %s %s", m->version, m->name,
+                      direction == MIGRATOR_UP ? "up" : "down");
+        if ((error = migration_body(repo, m, direction, 1)) < 0)
+            goto fail;
+        if ((error = migrator__versions_append(&done, m->version)) < 0) {
+            migrator__fail(repo, error, "out of memory");
+            goto fail;
+        }
+        log_migrated(repo, m->version, &start);
+    }
+    if ((error = repo->adapter->commit(repo)) < 0)
+        goto fail;
+    for (i = 0; ran && i < done.count; i++)
+        if ((error = migrator__versions_append(ran, done.items[i])) < 0)
+            break;
+    migrator_versions_free(&done);
+    return MIGRATOR_OK;
+fail:
+    migrator_versions_free(&done);
+    return rollback_after(repo, error);
+}
+
+int migrator_run(migrator_repo *repo, const migrator_table *table, migrator_direction direction,
+                 const migrator_run_opts *opts, migrator_versions *ran)
+{
+    migrator_versions applied = {NULL, 0};
+    migrator__plan plan = {NULL, 0};
+    int64_t latest;
+    size_t i;
+    int error;
+
+    if (ran) {
+        ran->items = NULL;
+        ran->count = 0;
+    }
+    if (!repo)
+        return MIGRATOR_EINVAL;
+    if (!table || (direction != MIGRATOR_UP && direction != MIGRATOR_DOWN))
+        return end_call(repo, migrator__fail(repo, MIGRATOR_EINVAL, "migrator_run: %s",
+                                             table ? "direction must be MIGRATOR_UP or MIGRATOR_DOWN"
+                                                   : "no table"));
+    if ((error = begin_call(repo, opts)) < 0 || (error = load_applied(repo, &applied)) < 0)
+        return end_call(repo, error);
+    error = migrator__plan_select(&plan, table, &applied, direction, repo->opts->strategy,
+                                  repo->opts->target);
+    if (error == MIGRATOR_EINVAL)
+        error = migrator__fail(repo, error, "a step must be 1 or more, not %" PRId64,
+                               repo->opts->target);
+    else if (error < 0)
+        error = migrator__fail(repo, error, "out of memory");
+    if (error < 0 || (error = check_plan(repo, &plan, direction, &applied)) < 0)
+        goto done;
+    if (plan.count == 0) {
+        migrator__log(repo, repo->opts->log, "Migrations already %s",
+                      direction == MIGRATOR_UP ? "up" : "down");
+        goto done;
+    }
+    latest = applied.count ? applied.items[applied.count - 1] : INT64_MIN;
+    if (repo->opts->group) {
+        error = run_group(repo, &plan, direction, ran, latest);
+        goto done;
+    }
+    for (i = 0; i < plan.count; i++) {
+        const migrator_migration *m = plan.items[i];
+        int result;
+        if (direction == MIGRATOR_UP && m->version < latest)
+            warn_out_of_order(repo, m->version, latest);
+        if ((result = run_one(repo, m, direction)) < 0) {
+            error = result;
+            break;
+        }
+        if (result == 1 && ran && (error = migrator__versions_append(ran, m->version)) < 0) {
+            migrator__fail(repo, error, "out of memory");
+            break;
+        }
+        if (direction == MIGRATOR_UP && m->version > latest)
+            latest = m->version;
+    }
+done:
+    migrator__plan_free(&plan);
+    migrator_versions_free(&applied);
+    return end_call(repo, error);
+}
+
+/* migrator_up and migrator_down. */
+static int run_single(migrator_repo *repo, const migrator_table *table, int64_t version,
+                      migrator_direction direction, const migrator_run_opts *opts)
+{
+    migrator_versions applied = {NULL, 0};
+    const migrator_migration *migration;
+    int error, result;
+
+    if (!repo)
+        return MIGRATOR_EINVAL;
+    if ((error = begin_call(repo, opts)) < 0)
+        return end_call(repo, error);
+    if (!table || !(migration = migrator__table_find(table, version)))
+        return end_call(repo, migrator__fail(repo, MIGRATOR_ENOTFOUND,
+                                             "no migration with version %" PRId64 " in repo %s",
+                                             version, table ? table->repo : "(none)"));
+    if ((error = load_applied(repo, &applied)) < 0)
+        return end_call(repo, error);
+    if (direction == MIGRATOR_UP && migrator__versions_contain(&applied, version)) {
+        result = MIGRATOR_ALREADY_UP;
+    } else if (direction == MIGRATOR_DOWN && !migrator__versions_contain(&applied, version)) {
+        result = MIGRATOR_ALREADY_DOWN;
+    } else {
+        migrator__plan plan;
+        plan.items = &migration;
+        plan.count = 1;
+        result = check_plan(repo, &plan, direction, &applied);
+        if (result == MIGRATOR_OK && direction == MIGRATOR_UP && applied.count &&
+            version < applied.items[applied.count - 1])
+            warn_out_of_order(repo, version, applied.items[applied.count - 1]);
+        if (result == MIGRATOR_OK && (result = run_one(repo, migration, direction)) == 0)
+            result = direction == MIGRATOR_UP ? MIGRATOR_ALREADY_UP : MIGRATOR_ALREADY_DOWN;
+        else if (result == 1)
+            result = MIGRATOR_OK;
+    }
+    migrator_versions_free(&applied);
+    return end_call(repo, result);
+}
+
+int migrator_up(migrator_repo *repo, const migrator_table *table, int64_t version,
+                const migrator_run_opts *opts)
+{
+    return run_single(repo, table, version, MIGRATOR_UP, opts);
+}
+
+int migrator_down(migrator_repo *repo, const migrator_table *table, int64_t version,
+                  const migrator_run_opts *opts)
+{
+    return run_single(repo, table, version, MIGRATOR_DOWN, opts);
+}
+
+int migrator_migrated_versions(migrator_repo *repo, const migrator_run_opts *opts,
+                               migrator_versions *out)
+{
+    int error;
+    out->items = NULL;
+    out->count = 0;
+    if (!repo)
+        return MIGRATOR_EINVAL;
+    if ((error = begin_call(repo, opts)) < 0)
+        return end_call(repo, error);
+    return end_call(repo, load_applied(repo, out));
+}
+
+int migrator_migrations(migrator_repo *repo, const migrator_table *table,
+                        const migrator_run_opts *opts, migrator_status_list *out)
+{
+    migrator_versions applied = {NULL, 0};
+    size_t i = 0, j = 0;
+    int error;
+
+    out->items = NULL;
+    out->count = 0;
+    if (!repo)
+        return MIGRATOR_EINVAL;
+    if ((error = begin_call(repo, opts)) < 0 || (error = load_applied(repo, &applied)) < 0)
+        return end_call(repo, error);
+    if (table->count + applied.count > 0 &&
+        !(out->items = malloc((table->count + applied.count) * sizeof(*out->items)))) {
+        migrator_versions_free(&applied);
+        return end_call(repo, migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory"));
+    }
+    /* Merge the table and the applied versions, both sorted. */
+    while (i < table->count || j < applied.count) {
+        migrator_status *status = &out->items[out->count++];
+        if (j >= applied.count || (i < table->count && table->migrations[i].version < applied.items[j])) {
+            status->up = 0;
+            status->version = table->migrations[i].version;
+            status->name = table->migrations[i].name;
+            status->migration = &table->migrations[i++];
+        } else if (i >= table->count || applied.items[j] < table->migrations[i].version) {
+            status->up = 1;
+            status->version = applied.items[j++];
+            status->name = MIGRATOR_FILE_NOT_FOUND;
+            status->migration = NULL;
+        } else {
+            status->up = 1;
+            status->version = applied.items[j++];
+            status->name = table->migrations[i].name;
+            status->migration = &table->migrations[i++];
+        }
+    }
+    migrator_versions_free(&applied);
+    return end_call(repo, MIGRATOR_OK);
+}
+
+int migrator_execute(migrator_repo *repo, const char *sql)
+{
+    int error;
+    if (!repo || !sql)
+        return MIGRATOR_EINVAL;
+    if (repo->opts && repo->opts->log_migrations_sql != MIGRATOR_LOG_OFF)
+        migrator__log(repo, repo->opts->log_migrations_sql, "%s", sql);
+    if ((error = repo->adapter->execute(repo, sql)) < 0)
+        return MIGRATOR_ESQL;
+    return MIGRATOR_OK;
+}

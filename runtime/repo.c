@@ -1,0 +1,157 @@
+/*
+ * Opening and closing repos, with_repo and migrate_on_startup.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "repo.h"
+
+/* The message of this thread's last failed migrator_open. */
+static _Thread_local char open_error[512];
+
+static const migrator_repo_config default_config = MIGRATOR_REPO_CONFIG_INIT;
+
+/* The URL with any password replaced by "***" (scheme://user:PASSWORD@host). */
+static char *redact_url(const char *url)
+{
+    const char *scheme_end = strstr(url, "://"), *at, *colon;
+    char *copy;
+    if (!scheme_end || !(at = strchr(scheme_end + 3, '@')))
+        return migrator__strdup(url);
+    colon = memchr(scheme_end + 3, ':', (size_t)(at - (scheme_end + 3)));
+    if (!colon)
+        return migrator__strdup(url);
+    if (!(copy = malloc(strlen(url) + 4)))
+        return NULL;
+    memcpy(copy, url, (size_t)(colon - url) + 1);
+    strcpy(copy + (colon - url) + 1, "***");
+    strcat(copy, at);
+    return copy;
+}
+
+/* The adapter for url, and where its target starts. */
+static const migrator__adapter *adapter_for(const char *url, const char **target)
+{
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        *target = url + 7;
+        return &migrator__sqlite_adapter;
+    }
+    return NULL;
+}
+
+static int open_failed(migrator_repo *repo, int code)
+{
+    snprintf(open_error, sizeof(open_error), "%s",
+             repo && repo->errmsg ? repo->errmsg : migrator_strerror(code));
+    migrator_close(repo);
+    return code;
+}
+
+int migrator_open(migrator_repo **out, const char *url, const migrator_repo_config *config)
+{
+    migrator_repo *repo;
+    const char *target = NULL;
+    int error;
+
+    if (out)
+        *out = NULL;
+    open_error[0] = '\0';
+    if (!out || !url) {
+        snprintf(open_error, sizeof(open_error), "migrator_open: %s is NULL", out ? "url" : "out");
+        return MIGRATOR_EINVAL;
+    }
+    if (!config)
+        config = &default_config;
+    if (!(repo = calloc(1, sizeof(*repo))))
+        return open_failed(NULL, MIGRATOR_ENOMEM);
+    if (!(repo->url_display = redact_url(url)) ||
+        !(repo->source = migrator__strdup(config->migration_source ? config->migration_source
+                                                                     : "schema_migrations")) ||
+        !(repo->quoted_source = migrator__quote_identifier(repo->source)))
+        return open_failed(repo, MIGRATOR_ENOMEM);
+    repo->lock_mode = config->migration_lock;
+    if (config->version != MIGRATOR_REPO_CONFIG_VERSION)
+        return open_failed(repo, migrator__fail(repo, MIGRATOR_EINVAL,
+                                                "migrator_repo_config.version is %u, expected %u "
+                                                "(use MIGRATOR_REPO_CONFIG_INIT)",
+                                                config->version, MIGRATOR_REPO_CONFIG_VERSION));
+    if (!repo->source[0])
+        return open_failed(repo, migrator__fail(repo, MIGRATOR_EINVAL, "migration_source is empty"));
+    if (!(repo->adapter = adapter_for(url, &target)))
+        return open_failed(repo, migrator__fail(repo, MIGRATOR_EURL,
+                                                "unsupported database URL \"%s\": expected "
+                                                "sqlite:PATH or sqlite::memory:",
+                                                repo->url_display));
+    if (config->migration_lock == MIGRATOR_LOCK_ADVISORY && repo->adapter == &migrator__sqlite_adapter)
+        return open_failed(repo, migrator__fail(repo, MIGRATOR_EUNSUPPORTED,
+                                                "SQLite has no advisory locks: use the default lock "
+                                                "(BEGIN IMMEDIATE) or none"));
+    if ((error = repo->adapter->open(repo, target)) < 0)
+        return open_failed(repo, error);
+    *out = repo;
+    return MIGRATOR_OK;
+}
+
+void migrator_close(migrator_repo *repo)
+{
+    if (!repo)
+        return;
+    if (repo->adapter && repo->connection)
+        repo->adapter->close(repo);
+    free(repo->url_display);
+    free(repo->source);
+    free(repo->quoted_source);
+    free(repo->errmsg);
+    free(repo);
+}
+
+const char *migrator_errmsg(const migrator_repo *repo)
+{
+    if (!repo)
+        return open_error;
+    return repo->errmsg ? repo->errmsg : "";
+}
+
+int migrator_with_repo(const char *url, const migrator_repo_config *config,
+                       int (*fn)(migrator_repo *repo, void *payload), void *payload)
+{
+    migrator_repo *repo;
+    int result = migrator_open(&repo, url, config);
+    if (result < 0)
+        return result;
+    result = fn ? fn(repo, payload) : MIGRATOR_OK;
+    migrator_close(repo);
+    return result;
+}
+
+int migrator_migrate_on_startup(const char *url, const migrator_repo_config *config,
+                                const migrator_table *table, const migrator_run_opts *opts)
+{
+    static const migrator_run_opts defaults = MIGRATOR_RUN_OPTS_INIT;
+    const char *skip = getenv("SKIP_MIGRATIONS");
+    migrator_run_opts all = opts ? *opts : defaults;
+    migrator_repo *repo;
+    migrator_repo log_only;
+    int result;
+
+    memset(&log_only, 0, sizeof(log_only));
+    log_only.opts = &all;
+    all.strategy = MIGRATOR_STRATEGY_ALL;
+    if (skip && strcmp(skip, "true") == 0) {
+        migrator__log(&log_only, all.log, "Migrations skipped (SKIP_MIGRATIONS=true)");
+        return MIGRATOR_SKIPPED;
+    }
+    if ((result = migrator_open(&repo, url, config)) < 0) {
+        migrator__log(&log_only, MIGRATOR_LOG_ERROR, "%s", migrator_errmsg(NULL));
+        return result;
+    }
+    if ((result = migrator_run(repo, table, MIGRATOR_UP, &all, NULL)) < 0) {
+        log_only.opts = &all;
+        migrator__log(&log_only, MIGRATOR_LOG_ERROR, "%s", migrator_errmsg(repo));
+    }
+    migrator_close(repo);
+    return result;
+}

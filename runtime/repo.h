@@ -1,0 +1,94 @@
+/*
+ * The inside of a migrator_repo, the adapter interface behind it and the
+ * helpers the engine and the adapters share. Private to libmigrator.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MIGRATOR_REPO_H
+#define MIGRATOR_REPO_H
+
+#include <stdarg.h>
+
+#include "migrator.h"
+
+typedef struct migrator__adapter migrator__adapter;
+
+struct migrator_repo {
+    const migrator__adapter *adapter;
+    void *connection;     /* the adapter's */
+    char *url_display;    /* the URL without a password, for messages */
+    char *source;         /* migration_source, unquoted */
+    char *quoted_source;  /* "migration_source", quoted as an identifier */
+    migrator_lock_mode lock_mode;
+    const migrator_run_opts *opts; /* of the call in progress, for logging */
+    char *errmsg;         /* last failure's message, "" if none */
+};
+
+/* What each database implements. Every function returns MIGRATOR_OK or a
+ * negative code after setting the repo's message with migrator__fail. */
+struct migrator__adapter {
+    const char *name; /* "sqlite" */
+    /* Opens the database named by target (the URL after "scheme:"). */
+    int (*open)(migrator_repo *repo, const char *target);
+    void (*close)(migrator_repo *repo);
+    /* Runs one statement of a migration (or of a callback). On failure the
+     * repo's message is the database's message alone. */
+    int (*execute)(migrator_repo *repo, const char *sql);
+    /* Transactions on the migration connection. With lock, BEGIN also takes
+     * the migration lock (SQLite: BEGIN IMMEDIATE). */
+    int (*begin)(migrator_repo *repo, int lock);
+    int (*commit)(migrator_repo *repo);
+    int (*rollback)(migrator_repo *repo);
+    /* Refuses what the database cannot do with a prefix. */
+    int (*check_prefix)(migrator_repo *repo, const char *prefix);
+    /* Creates the migrations table if missing (under the lock if lock). */
+    int (*create_table)(migrator_repo *repo, int lock);
+    /* Reads every applied version (any order). */
+    int (*read_versions)(migrator_repo *repo, migrator_versions *out);
+    /* Whether one version is applied, inside the current transaction. */
+    int (*is_applied)(migrator_repo *repo, int64_t version, int *applied);
+    /* Inserts (up) or deletes (down) a version row. */
+    int (*record)(migrator_repo *repo, int64_t version, migrator_direction direction);
+};
+
+extern const migrator__adapter migrator__sqlite_adapter;
+
+/* Sets the repo's message and returns code. */
+int migrator__fail(migrator_repo *repo, int code, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+int migrator__vfail(migrator_repo *repo, int code, const char *format, va_list args)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 0)))
+#endif
+    ;
+
+/* Logs a line at level through the active options' logger (nothing when
+ * level is MIGRATOR_LOG_OFF). */
+void migrator__log(const migrator_repo *repo, migrator_log_level level, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Logs our own SQL when log_migrator_sql is on. */
+void migrator__log_migrator_sql(const migrator_repo *repo, const char *sql);
+
+/* Appends a version; returns MIGRATOR_OK or MIGRATOR_ENOMEM. */
+int migrator__versions_append(migrator_versions *versions, int64_t version);
+
+/* Sorts ascending. */
+void migrator__versions_sort(migrator_versions *versions);
+
+/* "name" with every " doubled, malloc'd; NULL when out of memory. */
+char *migrator__quote_identifier(const char *name);
+
+/* A malloc'd copy, or NULL. */
+char *migrator__strdup(const char *text);
+
+/* The default logger: the line to stderr, "warning: " / "error: " first. */
+void migrator__log_to_stderr(migrator_log_level level, const char *message, void *payload);
+
+#endif
