@@ -71,7 +71,8 @@ static int run_own_sql(migrator_repo *repo, const char *sql)
     migrator__log_migrator_sql(repo, sql);
     apply_timeout(repo);
     result = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
-    return result == SQLITE_OK ? MIGRATOR_OK : database_error(repo, MIGRATOR_EDATABASE, result, sql);
+    return result == SQLITE_OK ? MIGRATOR_OK
+                               : database_error(repo, MIGRATOR_EDATABASE, result, sql);
 }
 
 static int sqlite_open(migrator_repo *repo, const char *target)
@@ -85,8 +86,8 @@ static int sqlite_open(migrator_repo *repo, const char *target)
     if (!*target)
         return migrator__fail(repo, MIGRATOR_EURL, "%s: no database file after \"sqlite:\"",
                               repo->url_display);
-    result = sqlite3_open_v2(target, &c->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    result = sqlite3_open_v2(
+        target, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (result != SQLITE_OK)
         return migrator__fail(repo, MIGRATOR_EOPEN, "cannot open %s: %s", repo->url_display,
                               c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(result));
@@ -155,18 +156,18 @@ static int sqlite_create_table(migrator_repo *repo, int lock)
 
     if (!(sql = malloc(length)))
         return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
-    snprintf(sql, length,
-             "CREATE TABLE IF NOT EXISTS %s (\"version\" INTEGER PRIMARY KEY, \"inserted_at\" TEXT)",
-             repo->quoted_source);
+    snprintf(
+        sql, length,
+        "CREATE TABLE IF NOT EXISTS %s (\"version\" INTEGER PRIMARY KEY, \"inserted_at\" TEXT)",
+        repo->quoted_source);
     /* Under the lock, so that first boots do not race (DESIGN §7). Not
      * logged, as in Ecto. */
     if ((error = sqlite_begin(repo, lock)) >= 0) {
         apply_timeout(repo);
         if (sqlite3_exec(connection_of(repo)->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-            error = migrator__fail(repo, MIGRATOR_ESCHEMA,
-                                   "cannot create the migrations table %s in %s: %s",
-                                   repo->quoted_source, repo->url_display,
-                                   sqlite3_errmsg(connection_of(repo)->db));
+            error = migrator__fail(
+                repo, MIGRATOR_ESCHEMA, "cannot create the migrations table %s in %s: %s",
+                repo->quoted_source, repo->url_display, sqlite3_errmsg(connection_of(repo)->db));
         if (error < 0) {
             char *message = repo->errmsg;
             repo->errmsg = NULL;
@@ -219,8 +220,9 @@ static int sqlite_read_versions(migrator_repo *repo, migrator_versions *out)
     result = sqlite3_prepare_v2(c->db, sql, -1, &statement, NULL);
     free(sql);
     if (result != SQLITE_OK) {
-        error = migrator__fail(repo, MIGRATOR_ESCHEMA, "cannot read the migrations table %s in %s: %s",
-                               repo->quoted_source, repo->url_display, sqlite3_errmsg(c->db));
+        error =
+            migrator__fail(repo, MIGRATOR_ESCHEMA, "cannot read the migrations table %s in %s: %s",
+                           repo->quoted_source, repo->url_display, sqlite3_errmsg(c->db));
         sqlite3_finalize(statement);
         return error;
     }
@@ -287,7 +289,16 @@ static int sqlite_record(migrator_repo *repo, int64_t version, migrator_directio
 }
 
 const migrator__adapter migrator__sqlite_adapter = {
-    "sqlite",         sqlite_open,         sqlite_close,          sqlite_execute,
-    sqlite_begin,     sqlite_commit,       sqlite_rollback,       sqlite_check_prefix,
-    sqlite_create_table, sqlite_read_versions, sqlite_is_applied, sqlite_record,
+    "sqlite",
+    sqlite_open,
+    sqlite_close,
+    sqlite_execute,
+    sqlite_begin,
+    sqlite_commit,
+    sqlite_rollback,
+    sqlite_check_prefix,
+    sqlite_create_table,
+    sqlite_read_versions,
+    sqlite_is_applied,
+    sqlite_record,
 };

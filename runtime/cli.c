@@ -96,8 +96,9 @@ static int set_strategy(cli *c, const char *flag, migrator_strategy strategy, co
 {
     int64_t target = 0;
     if (c->strategy_flag)
-        return usage_error(c, "%s and %s cannot be combined: give one of --all, --step, --to, "
-                              "--to-exclusive",
+        return usage_error(c,
+                           "%s and %s cannot be combined: give one of --all, --step, --to, "
+                           "--to-exclusive",
                            c->strategy_flag, flag);
     if (strategy == MIGRATOR_STRATEGY_STEP && parse_integer(value, 1, INT64_MAX, &target) != 0)
         return usage_error(c, "%s: expected a positive integer, got \"%s\"", flag, value);
@@ -195,8 +196,8 @@ static int parse_flags(cli *c, int argc, char **argv)
             else if (strcmp(value, "none") == 0)
                 c->config.migration_lock = MIGRATOR_LOCK_NONE;
             else
-                return usage_error(c, "--migration-lock: expected table, advisory or none, got \"%s\"",
-                                   value);
+                return usage_error(
+                    c, "--migration-lock: expected table, advisory or none, got \"%s\"", value);
         } else if (strcmp(name, "--lock-timeout") == 0) {
             int64_t ms;
             NEEDS_VALUE();
@@ -213,10 +214,11 @@ static int parse_flags(cli *c, int argc, char **argv)
         } else if (strcmp(name, "--log-migrator-sql") == 0) {
             NO_VALUE();
             c->opts.log_migrator_sql = MIGRATOR_LOG_INFO;
-        } else if (!strategy && (strcmp(name, "--all") == 0 || strcmp(name, "--step") == 0 ||
-                                 strcmp(name, "-n") == 0 || strcmp(name, "--to") == 0 ||
-                                 strcmp(name, "--to-exclusive") == 0 || strcmp(name, "--group") == 0 ||
-                                 strcmp(name, "--strict-version-order") == 0)) {
+        } else if (!strategy &&
+                   (strcmp(name, "--all") == 0 || strcmp(name, "--step") == 0 ||
+                    strcmp(name, "-n") == 0 || strcmp(name, "--to") == 0 ||
+                    strcmp(name, "--to-exclusive") == 0 || strcmp(name, "--group") == 0 ||
+                    strcmp(name, "--strict-version-order") == 0)) {
             return usage_error(c, "%s does not apply to the migrations command", name);
         } else if (arg[0] == '-') {
             return usage_error(c, "unknown option %s", name);
@@ -272,8 +274,8 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
     memset(&c, 0, sizeof(c));
     c.opts = run_defaults;
     c.config = config->repo;
-    c.program = config->program ? config->program
-                                : (argc > 0 && argv[0] ? base_name(argv[0]) : "migrator");
+    c.program =
+        config->program ? config->program : (argc > 0 && argv[0] ? base_name(argv[0]) : "migrator");
     if (!command_name)
         return usage_error(&c, "expected a command: migrate, rollback or migrations");
     if (strcmp(command_name, "--help") == 0 || strcmp(command_name, "-h") == 0 ||
@@ -313,8 +315,8 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
             migrator_status_list_free(&list);
         }
     } else {
-        result = migrator_run(repo, table, c.command == COMMAND_MIGRATE ? MIGRATOR_UP : MIGRATOR_DOWN,
-                              &c.opts, NULL);
+        result = migrator_run(
+            repo, table, c.command == COMMAND_MIGRATE ? MIGRATOR_UP : MIGRATOR_DOWN, &c.opts, NULL);
     }
     if (result < 0)
         fprintf(stderr, "%s: error: %s\n", c.program, migrator_errmsg(repo));

@@ -28,9 +28,10 @@ static int begin_call(migrator_repo *repo, const migrator_run_opts *opts)
         opts = &default_opts;
     repo->opts = opts;
     if (opts->version != MIGRATOR_RUN_OPTS_VERSION)
-        return migrator__fail(repo, MIGRATOR_EINVAL,
-                              "migrator_run_opts.version is %u, expected %u (use MIGRATOR_RUN_OPTS_INIT)",
-                              opts->version, MIGRATOR_RUN_OPTS_VERSION);
+        return migrator__fail(
+            repo, MIGRATOR_EINVAL,
+            "migrator_run_opts.version is %u, expected %u (use MIGRATOR_RUN_OPTS_INIT)",
+            opts->version, MIGRATOR_RUN_OPTS_VERSION);
     if (opts->prefix && repo->adapter->check_prefix)
         return repo->adapter->check_prefix(repo, opts->prefix);
     return MIGRATOR_OK;
@@ -87,7 +88,8 @@ static void warn_out_of_order(migrator_repo *repo, int64_t version, int64_t late
     if (repo->opts->log == MIGRATOR_LOG_OFF)
         return;
     migrator__log(repo, MIGRATOR_LOG_WARNING,
-                  "You are running migration %" PRId64 " but an older migration with version %" PRId64
+                  "You are running migration %" PRId64
+                  " but an older migration with version %" PRId64
                   " has already run.\n\nThis can be an issue if you have already ran %" PRId64
                   " in production because a new deployment may migrate %" PRId64
                   " but a rollback command would revert %" PRId64 " instead of %" PRId64
@@ -166,8 +168,8 @@ static int migration_body(migrator_repo *repo, const migrator_migration *migrati
 {
     const migrator_section *section = direction == MIGRATOR_UP ? &migration->up : &migration->down;
     int error;
-    if (in_transaction &&
-        (error = run_callback(repo, repo->opts->after_begin, "after_begin", migration, direction)) < 0)
+    if (in_transaction && (error = run_callback(repo, repo->opts->after_begin, "after_begin",
+                                                migration, direction)) < 0)
         return error;
     if ((error = run_statements(repo, migration, section)) < 0)
         return error;
@@ -235,11 +237,13 @@ static int check_plan(migrator_repo *repo, const migrator__plan *plan, migrator_
             m->version < latest)
             return migrator__fail(repo, MIGRATOR_EORDER,
                                   "%s: migration %" PRId64 " is older than the newest applied "
-                                  "migration %" PRId64 " (strict version order); nothing was migrated",
+                                  "migration %" PRId64
+                                  " (strict version order); nothing was migrated",
                                   m->file, m->version, latest);
         if (repo->opts->group && (m->flags & MIGRATOR_DISABLE_DDL_TRANSACTION))
             return migrator__fail(repo, MIGRATOR_ENONTRANSACTIONAL,
-                                  "%s: migration %" PRId64 " %s has -- migrate:disable_ddl_transaction "
+                                  "%s: migration %" PRId64
+                                  " %s has -- migrate:disable_ddl_transaction "
                                   "and cannot run in a group transaction; nothing was migrated",
                                   m->file, m->version, m->name);
     }
@@ -305,9 +309,10 @@ int migrator_run(migrator_repo *repo, const migrator_table *table, migrator_dire
     if (!repo)
         return MIGRATOR_EINVAL;
     if (!table || (direction != MIGRATOR_UP && direction != MIGRATOR_DOWN))
-        return end_call(repo, migrator__fail(repo, MIGRATOR_EINVAL, "migrator_run: %s",
-                                             table ? "direction must be MIGRATOR_UP or MIGRATOR_DOWN"
-                                                   : "no table"));
+        return end_call(
+            repo,
+            migrator__fail(repo, MIGRATOR_EINVAL, "migrator_run: %s",
+                           table ? "direction must be MIGRATOR_UP or MIGRATOR_DOWN" : "no table"));
     if ((error = begin_call(repo, opts)) < 0 || (error = load_applied(repo, &applied)) < 0)
         return end_call(repo, error);
     error = migrator__plan_select(&plan, table, &applied, direction, repo->opts->strategy,
@@ -436,7 +441,8 @@ int migrator_migrations(migrator_repo *repo, const migrator_table *table,
     /* Merge the table and the applied versions, both sorted. */
     while (i < table->count || j < applied.count) {
         migrator_status *status = &out->items[out->count++];
-        if (j >= applied.count || (i < table->count && table->migrations[i].version < applied.items[j])) {
+        if (j >= applied.count ||
+            (i < table->count && table->migrations[i].version < applied.items[j])) {
             status->up = 0;
             status->version = table->migrations[i].version;
             status->name = table->migrations[i].name;

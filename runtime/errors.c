@@ -13,12 +13,10 @@ const char *migrator_strerror(int code)
 {
     switch (code) {
 #define MIGRATOR__ERROR_CASE(name, value, text)                                                    \
-    case MIGRATOR_##name:                                                                          \
-        return text;
+    case MIGRATOR_##name: return text;
         MIGRATOR_ERROR_LIST(MIGRATOR__ERROR_CASE)
 #undef MIGRATOR__ERROR_CASE
-    default:
-        return "unknown error code";
+    default: return "unknown error code";
     }
 }
 

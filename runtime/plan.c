@@ -31,7 +31,7 @@ const migrator_migration *migrator__table_find(const migrator_table *table, int6
             high = middle;
     }
     return low < table->count && table->migrations[low].version == version ? &table->migrations[low]
-                                                                            : NULL;
+                                                                           : NULL;
 }
 
 /* Whether the strategy still takes a migration with this version after
@@ -42,7 +42,8 @@ static int takes(migrator_direction direction, migrator_strategy strategy, int64
     switch (strategy) {
     case MIGRATOR_STRATEGY_ALL: return 1;
     case MIGRATOR_STRATEGY_STEP: return (int64_t)taken < target;
-    case MIGRATOR_STRATEGY_TO: return direction == MIGRATOR_UP ? version <= target : version >= target;
+    case MIGRATOR_STRATEGY_TO:
+        return direction == MIGRATOR_UP ? version <= target : version >= target;
     case MIGRATOR_STRATEGY_TO_EXCLUSIVE:
         return direction == MIGRATOR_UP ? version < target : version > target;
     case MIGRATOR_STRATEGY_DEFAULT: break;

@@ -69,7 +69,7 @@ int migrator_open(migrator_repo **out, const char *url, const migrator_repo_conf
         return open_failed(NULL, MIGRATOR_ENOMEM);
     if (!(repo->url_display = redact_url(url)) ||
         !(repo->source = migrator__strdup(config->migration_source ? config->migration_source
-                                                                     : "schema_migrations")) ||
+                                                                   : "schema_migrations")) ||
         !(repo->quoted_source = migrator__quote_identifier(repo->source)))
         return open_failed(repo, MIGRATOR_ENOMEM);
     repo->lock_mode = config->migration_lock;
@@ -79,16 +79,19 @@ int migrator_open(migrator_repo **out, const char *url, const migrator_repo_conf
                                                 "(use MIGRATOR_REPO_CONFIG_INIT)",
                                                 config->version, MIGRATOR_REPO_CONFIG_VERSION));
     if (!repo->source[0])
-        return open_failed(repo, migrator__fail(repo, MIGRATOR_EINVAL, "migration_source is empty"));
+        return open_failed(repo,
+                           migrator__fail(repo, MIGRATOR_EINVAL, "migration_source is empty"));
     if (!(repo->adapter = adapter_for(url, &target)))
         return open_failed(repo, migrator__fail(repo, MIGRATOR_EURL,
                                                 "unsupported database URL \"%s\": expected "
                                                 "sqlite:PATH or sqlite::memory:",
                                                 repo->url_display));
-    if (config->migration_lock == MIGRATOR_LOCK_ADVISORY && repo->adapter == &migrator__sqlite_adapter)
-        return open_failed(repo, migrator__fail(repo, MIGRATOR_EUNSUPPORTED,
-                                                "SQLite has no advisory locks: use the default lock "
-                                                "(BEGIN IMMEDIATE) or none"));
+    if (config->migration_lock == MIGRATOR_LOCK_ADVISORY &&
+        repo->adapter == &migrator__sqlite_adapter)
+        return open_failed(repo,
+                           migrator__fail(repo, MIGRATOR_EUNSUPPORTED,
+                                          "SQLite has no advisory locks: use the default lock "
+                                          "(BEGIN IMMEDIATE) or none"));
     if ((error = repo->adapter->open(repo, target)) < 0)
         return open_failed(repo, error);
     *out = repo;

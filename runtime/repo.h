@@ -15,13 +15,13 @@ typedef struct migrator__adapter migrator__adapter;
 
 struct migrator_repo {
     const migrator__adapter *adapter;
-    void *connection;     /* the adapter's */
-    char *url_display;    /* the URL without a password, for messages */
-    char *source;         /* migration_source, unquoted */
-    char *quoted_source;  /* "migration_source", quoted as an identifier */
+    void *connection;    /* the adapter's */
+    char *url_display;   /* the URL without a password, for messages */
+    char *source;        /* migration_source, unquoted */
+    char *quoted_source; /* "migration_source", quoted as an identifier */
     migrator_lock_mode lock_mode;
     const migrator_run_opts *opts; /* of the call in progress, for logging */
-    char *errmsg;         /* last failure's message, "" if none */
+    char *errmsg;                  /* last failure's message, "" if none */
 };
 
 /* What each database implements. Every function returns MIGRATOR_OK or a
