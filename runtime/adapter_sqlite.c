@@ -148,12 +148,38 @@ static int sqlite_check_prefix(migrator_repo *repo, const char *prefix)
                           "SQLite does not support table prefixes (--prefix %s)", prefix);
 }
 
+/* 1 if the migrations table exists, 0 if not, or a negative code. A plain
+ * read, so that status and a no-op migrate never wait for a running
+ * migration's write lock (DESIGN §7). */
+static int table_exists(migrator_repo *repo)
+{
+    sqlite_connection *c = connection_of(repo);
+    sqlite3_stmt *statement = NULL;
+    int result;
+
+    apply_timeout(repo);
+    result = sqlite3_prepare_v2(
+        c->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &statement, NULL);
+    if (result == SQLITE_OK) {
+        sqlite3_bind_text(statement, 1, repo->source, -1, SQLITE_STATIC);
+        result = sqlite3_step(statement);
+    }
+    sqlite3_finalize(statement);
+    if (result == SQLITE_ROW)
+        return 1;
+    if (result == SQLITE_DONE)
+        return 0;
+    return database_error(repo, MIGRATOR_ESCHEMA, result, "reading the schema");
+}
+
 static int sqlite_create_table(migrator_repo *repo, int lock)
 {
     char *sql;
     int error;
     size_t length = strlen(repo->quoted_source) + 96;
 
+    if ((error = table_exists(repo)) != 0)
+        return error < 0 ? error : MIGRATOR_OK;
     if (!(sql = malloc(length)))
         return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
     snprintf(
@@ -219,6 +245,10 @@ static int sqlite_read_versions(migrator_repo *repo, migrator_versions *out)
     apply_timeout(repo);
     result = sqlite3_prepare_v2(c->db, sql, -1, &statement, NULL);
     free(sql);
+    if (result == SQLITE_BUSY || result == SQLITE_LOCKED) {
+        sqlite3_finalize(statement);
+        return database_error(repo, MIGRATOR_ESCHEMA, result, "reading the migrations table");
+    }
     if (result != SQLITE_OK) {
         error =
             migrator__fail(repo, MIGRATOR_ESCHEMA, "cannot read the migrations table %s in %s: %s",
