@@ -1110,14 +1110,17 @@ static void test_table_writes_outputs(void **state)
 
     c = gen_read_at(dir, "out/repo_migrations.c", NULL);
     assert_contains(c, "#include \"repo_migrations.h\"\n");
-    assert_contains(
-        c, "    {INT64_C(20240101000000), \"create_t\", \"m/20240101000000_create_t.sql\", "
-           "0x4u,\n");
-    assert_contains(c, "    {INT64_C(20240201000000), \"add_index\", "
-                       "\"m/2024/20240201000000_add_index.sql\", 0x1u,\n");
-    assert_contains(c, "    {INT64_C(20240301000000), \"seed\", \"m/20240301000000_seed.sql\", "
-                       "0x4u,\n");
-    assert_contains(c, "    \"INSERT INTO t VALUES (2)\",\n");
+    /* each migration's name, file and checksum open its blob; the list
+     * points at them */
+    assert_contains(c, "static const char migrator_blob_0[] =\n"
+                       "    \"create_t\\0\"\n"
+                       "    \"m/20240101000000_create_t.sql\\0\"\n");
+    assert_contains(c, "    \"add_index\\0\"\n"
+                       "    \"m/2024/20240201000000_add_index.sql\\0\"\n");
+    assert_contains(c, "    /* 20240101000000_create_t */\n"
+                       "    {INT64_C(20240101000000), migrator_blob_0 + 0, migrator_blob_0 + 9, 0x4u,\n");
+    assert_contains(c, "    {INT64_C(20240201000000), migrator_blob_1 + 0, migrator_blob_1 + 10, 0x1u,\n");
+    assert_contains(c, "    \"INSERT INTO t VALUES (2)\\0\"\n");
     assert_contains(c, "const migrator_table repo_migrations = {\n"
                        "    MIGRATOR_TABLE_ABI_VERSION,\n"
                        "    \"repo\",\n"
@@ -1268,7 +1271,7 @@ static void test_table_reproducible(void **state)
     assert_int_equal(h_size[0], h_size[1]);
     assert_memory_equal(h[0], h[1], h_size[0]);
     /* paths are recorded relative to --base, never with the build path */
-    assert_contains(c[0], "\"priv/repo/migrations/b/c/20240104000000_four.sql\"");
+    assert_contains(c[0], "\"priv/repo/migrations/b/c/20240104000000_four.sql\\0\"");
     assert_null(strstr(c[0], dir));
     for (t = 0; t < 2; t++) {
         free(c[t]);
