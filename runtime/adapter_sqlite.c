@@ -11,17 +11,22 @@
  * SPDX-License-Identifier: MIT
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "repo.h"
 
 typedef struct sqlite_connection {
     sqlite3 *db;
+    char *lock_path;          /* "<file>-migrator-lock"; NULL for :memory: */
+    int lock_fd;              /* open and locked while the session lock is held, else -1 */
     sqlite3_stmt *is_applied; /* prepared once: per-migration bookkeeping is O(log n) */
     sqlite3_stmt *insert;
     sqlite3_stmt *delete_version;
@@ -93,6 +98,13 @@ static int sqlite_open(migrator_repo *repo, const char *target)
                               c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(result));
     sqlite3_extended_result_codes(c->db, 0);
     c->busy_timeout_ms = -1;
+    c->lock_fd = -1;
+    if (strcmp(target, ":memory:") != 0) {
+        size_t length = strlen(target) + sizeof("-migrator-lock");
+        if (!(c->lock_path = malloc(length)))
+            return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+        snprintf(c->lock_path, length, "%s-migrator-lock", target);
+    }
     return MIGRATOR_OK;
 }
 
@@ -105,6 +117,9 @@ static void sqlite_close(migrator_repo *repo)
     sqlite3_finalize(c->insert);
     sqlite3_finalize(c->delete_version);
     sqlite3_close(c->db);
+    if (c->lock_fd >= 0)
+        close(c->lock_fd);
+    free(c->lock_path);
     free(c);
     repo->connection = NULL;
 }
@@ -158,8 +173,9 @@ static int table_exists(migrator_repo *repo)
     int result;
 
     apply_timeout(repo);
-    result = sqlite3_prepare_v2(
-        c->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &statement, NULL);
+    result =
+        sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           -1, &statement, NULL);
     if (result == SQLITE_OK) {
         sqlite3_bind_text(statement, 1, repo->source, -1, SQLITE_STATIC);
         result = sqlite3_step(statement);
@@ -318,6 +334,55 @@ static int sqlite_record(migrator_repo *repo, int64_t version, migrator_directio
     return step_once(repo, c->delete_version, &row);
 }
 
+/* For migrations outside a transaction: an fcntl lock on a file beside the
+ * database (`<file>-migrator-lock`), which the kernel releases if the
+ * process dies. Waits up to the lock timeout. */
+static int sqlite_session_lock(migrator_repo *repo, int acquire)
+{
+    sqlite_connection *c = connection_of(repo);
+    struct flock region;
+    int waited = 0;
+
+    if (!c->lock_path)
+        return MIGRATOR_OK; /* :memory: belongs to this connection alone */
+    memset(&region, 0, sizeof(region));
+    region.l_whence = SEEK_SET;
+    if (!acquire) {
+        if (c->lock_fd >= 0) {
+            region.l_type = F_UNLCK;
+            fcntl(c->lock_fd, F_SETLK, &region);
+            close(c->lock_fd);
+            c->lock_fd = -1;
+        }
+        return MIGRATOR_OK;
+    }
+    if ((c->lock_fd = open(c->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0)
+        return migrator__fail(repo, MIGRATOR_EDATABASE, "cannot open the lock file %s: %s",
+                              c->lock_path, strerror(errno));
+    region.l_type = F_WRLCK;
+    while (fcntl(c->lock_fd, F_SETLK, &region) != 0) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        if (errno != EACCES && errno != EAGAIN && errno != EINTR) {
+            int saved = errno;
+            close(c->lock_fd);
+            c->lock_fd = -1;
+            return migrator__fail(repo, MIGRATOR_EDATABASE, "cannot lock %s: %s", c->lock_path,
+                                  strerror(saved));
+        }
+        if (waited >= lock_timeout(repo)) {
+            close(c->lock_fd);
+            c->lock_fd = -1;
+            return migrator__fail(repo, MIGRATOR_EBUSY,
+                                  "timed out after %d ms waiting for the migration lock on %s "
+                                  "(%s is held by another process)",
+                                  lock_timeout(repo), repo->url_display, c->lock_path);
+        }
+        nanosleep(&pause, NULL);
+        waited += 10;
+    }
+    return MIGRATOR_OK;
+}
+
 const migrator__adapter migrator__sqlite_adapter = {
     "sqlite",
     sqlite_open,
@@ -331,4 +396,5 @@ const migrator__adapter migrator__sqlite_adapter = {
     sqlite_read_versions,
     sqlite_is_applied,
     sqlite_record,
+    sqlite_session_lock,
 };

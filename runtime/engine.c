@@ -190,6 +190,33 @@ static int rollback_after(migrator_repo *repo, int error)
     return error;
 }
 
+/* A migration with disable_ddl_transaction: its statements in autocommit,
+ * the version row after the last one, all under the adapter's session lock
+ * (no transaction can hold the lock here). */
+static int run_one_outside_transaction(migrator_repo *repo, const migrator_migration *migration,
+                                       migrator_direction direction, int lock,
+                                       const struct timespec *start)
+{
+    int applied, error;
+    if (lock && repo->adapter->session_lock && (error = repo->adapter->session_lock(repo, 1)) < 0)
+        return error;
+    if ((error = repo->adapter->is_applied(repo, migration->version, &applied)) >= 0) {
+        if (direction == MIGRATOR_UP ? applied : !applied) {
+            error = 0;
+        } else {
+            migrator__log(repo, repo->opts->log, "== Running %" PRId64 " %s %s", migration->version,
+                          migration->name, direction == MIGRATOR_UP ? "up" : "down");
+            if ((error = migration_body(repo, migration, direction, 0)) >= 0) {
+                log_migrated(repo, migration->version, start);
+                error = 1;
+            }
+        }
+    }
+    if (lock && repo->adapter->session_lock)
+        repo->adapter->session_lock(repo, 0);
+    return error;
+}
+
 /* Runs one migration. Returns 1 if it ran, 0 if another process had done it
  * already (skipped silently, as Ecto), or a negative code. */
 static int run_one(migrator_repo *repo, const migrator_migration *migration,
@@ -201,20 +228,21 @@ static int run_one(migrator_repo *repo, const migrator_migration *migration,
     struct timespec start;
 
     clock_gettime(CLOCK_MONOTONIC, &start);
-    if (transactional && (error = repo->adapter->begin(repo, lock)) < 0)
+    if (!transactional)
+        return run_one_outside_transaction(repo, migration, direction, lock, &start);
+    if ((error = repo->adapter->begin(repo, lock)) < 0)
         return error;
     if ((error = repo->adapter->is_applied(repo, migration->version, &applied)) < 0)
-        return transactional ? rollback_after(repo, error) : error;
+        return rollback_after(repo, error);
     if (direction == MIGRATOR_UP ? applied : !applied) {
-        if (transactional)
-            repo->adapter->rollback(repo);
+        repo->adapter->rollback(repo);
         return 0;
     }
     migrator__log(repo, repo->opts->log, "== Running %" PRId64 " %s %s", migration->version,
                   migration->name, direction == MIGRATOR_UP ? "up" : "down");
-    if ((error = migration_body(repo, migration, direction, transactional)) < 0)
-        return transactional ? rollback_after(repo, error) : error;
-    if (transactional && (error = repo->adapter->commit(repo)) < 0)
+    if ((error = migration_body(repo, migration, direction, 1)) < 0)
+        return rollback_after(repo, error);
+    if ((error = repo->adapter->commit(repo)) < 0)
         return rollback_after(repo, error);
     log_migrated(repo, migration->version, &start);
     return 1;

@@ -49,6 +49,9 @@ struct migrator__adapter {
     int (*is_applied)(migrator_repo *repo, int64_t version, int *applied);
     /* Inserts (up) or deletes (down) a version row. */
     int (*record)(migrator_repo *repo, int64_t version, migrator_direction direction);
+    /* Takes (acquire = 1) or releases (0) the migration lock outside any
+     * transaction, for a migration with disable_ddl_transaction. */
+    int (*session_lock)(migrator_repo *repo, int acquire);
 };
 
 extern const migrator__adapter migrator__sqlite_adapter;
