@@ -159,8 +159,8 @@ static int sqlite_rollback(migrator_repo *repo)
 
 static int sqlite_check_prefix(migrator_repo *repo, const char *prefix)
 {
-    return migrator__fail(repo, MIGRATOR_EUNSUPPORTED,
-                          "SQLite does not support table prefixes (--prefix %s)", prefix);
+    (void)prefix;
+    return migrator__fail(repo, MIGRATOR_EUNSUPPORTED, "SQLite does not support table prefixes");
 }
 
 /* 1 if the migrations table exists, 0 if not, or a negative code. A plain

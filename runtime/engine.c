@@ -98,11 +98,12 @@ static void warn_out_of_order(migrator_repo *repo, int64_t version, int64_t late
                   version, latest, latest, version, latest, version, version, latest);
 }
 
-/* The first line of a statement, at most 100 bytes, for messages. */
+/* The first line of a statement, for messages: cut with "..." after 100
+ * bytes. */
 static void first_line(const char *sql, char *out, size_t size)
 {
     size_t length = strcspn(sql, "\n");
-    int cut = sql[length] != '\0';
+    int cut = 0;
     if (length > 100) {
         length = 100;
         cut = 1;
