@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# Runtime benchmark of migrator on SQLite (docs/benchmarks.md, "Runtime").
+#
+#   bench/runtime/run.sh
+#
+# Builds a scratch CMake project (Release, Ninja) that embeds N synthetic
+# migrations with migrator_add_migrations(), which gives repo_migrator, and
+# compares it with the sqlite3 command-line shell running the same SQL from a
+# plain script (the same libsqlite3, default journal mode and synchronous
+# setting on both sides: no PRAGMA anywhere).
+#
+# Environment:
+#   N=1000          number of migrations (each: a 7-column table, an index,
+#                   10 rows; down: drop both)
+#   ROUNDS=5        rounds per measurement; each round runs both sides, in
+#                   alternating order; the median over rounds is reported
+#   NOOP_REPS=20    runs per side and round of the no-op measurement (c),
+#                   whose round figure is the mean of its runs
+#   RSS_REPS=3      runs per side of the peak RSS measurement (e)
+#   KEEP=1          keep the scratch directory (its path is printed)
+#   TMPDIR          where the scratch directory (and the databases) go
+#
+# Measured (wall clock from $EPOCHREALTIME around the command only; every run
+# gets a fresh database file: removed, or copied from a prepared file and
+# fsync'ed before the clock starts):
+#   a. repo_migrator migrate --quiet           vs sqlite3 F < up.sql        (fresh file)
+#   b. repo_migrator rollback --all --quiet    vs sqlite3 F < down.sql      (migrated copy)
+#   c. repo_migrator migrate --quiet (no-op)   vs noop_floor F              (migrated copy)
+#   d. repo_migrator migrate --group --quiet   vs sqlite3 F < up_group.sql  (fresh file)
+#   e. peak RSS (/usr/bin/time -f %M) of a., and of its baseline for reference
+set -euo pipefail
+shopt -s inherit_errexit
+
+N=${N:-1000}
+ROUNDS=${ROUNDS:-5}
+NOOP_REPS=${NOOP_REPS:-20}
+RSS_REPS=${RSS_REPS:-3}
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+die() { echo "bench/runtime/run.sh: $*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required"; }
+need cmake; need ninja; need m4; need sqlite3; need awk; need cmp
+if [[ ! -x /usr/bin/time ]]; then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        apt-get install -y time >/dev/null || die "cannot install the time package"
+    else
+        die "/usr/bin/time is required (Debian: apt-get install time)"
+    fi
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/migrator-runtime-bench.XXXXXX")
+if [[ ${KEEP:-0} == 1 ]]; then
+    echo "scratch directory (kept): $work"
+else
+    trap 'rm -rf "$work"' EXIT
+fi
+data=$work/data
+proj=$work/project
+build=$work/build
+dbs=$work/db
+mkdir -p "$proj" "$dbs"
+
+# ------------------------------------------------------------ data + build ---
+started=${EPOCHREALTIME/./}
+echo "== generating $N migrations and the sqlite3 scripts"
+sh "$here/gen.sh" "$N" "$data"
+
+cat >"$proj/CMakeLists.txt" <<EOF
+cmake_minimum_required(VERSION 3.21)
+project(migrator_runtime_bench LANGUAGES C)
+add_subdirectory("$root" migrator)
+add_executable(app main.c)
+migrator_add_migrations(app DIR "$data/migrations")
+find_package(SQLite3 REQUIRED)
+add_executable(noop_floor "$here/noop_floor.c")
+target_link_libraries(noop_floor PRIVATE SQLite::SQLite3)
+EOF
+cat >"$proj/main.c" <<'EOF'
+#include <stdio.h>
+#include "repo_migrations.h"
+
+int main(void)
+{
+    printf("%zu\n", repo_migrations.count);
+    return 0;
+}
+EOF
+echo "== building (Release, Ninja)"
+cmake -S "$proj" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$work/cmake.log" 2>&1 ||
+    { cat "$work/cmake.log"; die "cmake configure failed"; }
+cmake --build "$build" >>"$work/cmake.log" 2>&1 ||
+    { cat "$work/cmake.log"; die "build failed"; }
+mig=$build/repo_migrator
+floor=$build/noop_floor
+[[ $("$build/app") == "$N" ]] || die "the app does not embed $N migrations"
+
+# ------------------------------------------------------------------ sides ---
+fresh() { rm -f "$1" "$1-journal" "$1-wal" "$1-shm" "$1-migrator-lock"; }
+# copy_of MASTER F: F becomes an fsync'ed copy of MASTER.
+copy_of() { fresh "$2"; cp "$1" "$2"; sync -- "$2"; }
+
+mig_up() { "$mig" migrate --quiet --url "sqlite:$1"; }
+base_up() { sqlite3 "$1" <"$data/up.sql"; }
+mig_down() { "$mig" rollback --all --quiet --url "sqlite:$1"; }
+base_down() { sqlite3 "$1" <"$data/down.sql"; }
+mig_noop() { "$mig" migrate --quiet --url "sqlite:$1"; }
+base_noop() { "$floor" "$1"; }
+mig_group() { "$mig" migrate --group --quiet --url "sqlite:$1"; }
+base_group() { sqlite3 "$1" <"$data/up_group.sql"; }
+
+# Everything but the version rows' inserted_at, which differs by design.
+content() {
+    sqlite3 "$1" .dump | sed -E "s/^(INSERT INTO \"?schema_migrations\"? VALUES\([0-9]+),'[^']*'\);$/\1);/"
+}
+
+echo "== checking that both sides do the same work"
+m=$dbs/master.db
+fresh "$m"; mig_up "$m" >/dev/null
+x=$dbs/check.db
+fresh "$x"; base_up "$x" >/dev/null
+cmp -s <(content "$m") <(content "$x") || die "migrate and up.sql give different databases"
+[[ $(sqlite3 "$m" 'SELECT count(*) FROM schema_migrations') == "$N" ]] || die "not $N versions"
+fresh "$x"; base_group "$x" >/dev/null
+cmp -s <(content "$m") <(content "$x") || die "migrate and up_group.sql give different databases"
+fresh "$x"; mig_group "$x" >/dev/null
+cmp -s <(content "$m") <(content "$x") || die "migrate --group gives a different database"
+copy_of "$m" "$x"; base_down "$x" >/dev/null
+down_base=$(content "$x")
+copy_of "$m" "$x"; mig_down "$x" >/dev/null
+[[ $(content "$x") == "$down_base" ]] || die "rollback --all and down.sql give different databases"
+[[ $(sqlite3 "$x" 'SELECT count(*) FROM sqlite_master') == 1 ]] || die "rollback left tables"
+[[ $("$floor" "$m" -v) == "$N" ]] || die "noop_floor does not read $N versions"
+mig_noop "$m" >/dev/null
+cmp -s <(content "$m") <(content "$dbs/master.db") || die "no-op migrate changed the database"
+fresh "$x"
+
+# ----------------------------------------------------------------- timing ---
+# Times in microseconds. ELAPSED: the last timed run.
+timed() {
+    local t0 t1
+    t0=${EPOCHREALTIME/./}
+    "$@" >/dev/null
+    t1=${EPOCHREALTIME/./}
+    ELAPSED=$((t1 - t0))
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+range() { printf '%s\n' "$@" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.4f-%.4f", lo / 1e6, hi / 1e6 }'; }
+
+# prepare_fresh F / prepare_copy F: what a run starts from.
+prepare_fresh() { fresh "$1"; }
+prepare_copy() { copy_of "$m" "$1"; }
+prepare_copy_nosync() { fresh "$1"; cp "$m" "$1"; } # (c) writes nothing: no fsync to pay for
+
+# measure KEY PREPARE MIG_FN BASE_FN REPS: ROUNDS rounds, each running both
+# sides REPS times, alternating which goes first; a round's figure is the
+# mean of its runs. Sets MIG_<KEY>, BASE_<KEY> (medians, us) and the ranges.
+declare -A MED_MIG MED_BASE RANGE_MIG RANGE_BASE
+measure() {
+    local key=$1 prepare=$2 mig_fn=$3 base_fn=$4 reps=$5 r k side sum_m sum_b
+    local -a rm=() rb=()
+    for ((r = 1; r <= ROUNDS; r++)); do
+        sum_m=0 sum_b=0
+        for ((k = 1; k <= reps; k++)); do
+            for side in $( (((r + k) % 2)) && echo "mig base" || echo "base mig"); do
+                if [[ $side == mig ]]; then
+                    "$prepare" "$dbs/mig.db"
+                    timed "$mig_fn" "$dbs/mig.db"
+                    sum_m=$((sum_m + ELAPSED))
+                else
+                    "$prepare" "$dbs/base.db"
+                    timed "$base_fn" "$dbs/base.db"
+                    sum_b=$((sum_b + ELAPSED))
+                fi
+            done
+        done
+        rm+=($((sum_m / reps)))
+        rb+=($((sum_b / reps)))
+        printf '   %s round %d: migrator %.4f s, baseline %.4f s\n' "$key" "$r" \
+            "$(awk -v t="${rm[-1]}" 'BEGIN { print t / 1e6 }')" \
+            "$(awk -v t="${rb[-1]}" 'BEGIN { print t / 1e6 }')"
+    done
+    MED_MIG[$key]=$(median "${rm[@]}")
+    MED_BASE[$key]=$(median "${rb[@]}")
+    RANGE_MIG[$key]=$(range "${rm[@]}")
+    RANGE_BASE[$key]=$(range "${rb[@]}")
+    fresh "$dbs/mig.db"; fresh "$dbs/base.db"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== a. migrate on a fresh file vs sqlite3 up.sql"
+measure a prepare_fresh mig_up base_up 1
+echo "== b. rollback --all vs sqlite3 down.sql"
+measure b prepare_copy mig_down base_down 1
+echo "== c. no-op migrate vs noop_floor ($NOOP_REPS runs per side and round)"
+measure c prepare_copy_nosync mig_noop base_noop "$NOOP_REPS"
+echo "== d. migrate --group vs sqlite3 up_group.sql"
+measure d prepare_fresh mig_group base_group 1
+
+echo "== e. peak RSS of a. ($RSS_REPS runs per side)"
+rss() { # FN: median of RSS_REPS peak RSS figures, KB
+    local fn=$1 k
+    local -a kb=()
+    for ((k = 1; k <= RSS_REPS; k++)); do
+        fresh "$dbs/rss.db"
+        case $fn in
+        mig) /usr/bin/time -f %M -o "$work/rss" "$mig" migrate --quiet --url "sqlite:$dbs/rss.db" >/dev/null ;;
+        base) /usr/bin/time -f %M -o "$work/rss" sqlite3 "$dbs/rss.db" <"$data/up.sql" >/dev/null ;;
+        esac
+        kb+=("$(tail -n 1 "$work/rss")")
+    done
+    fresh "$dbs/rss.db"
+    echo "$(median "${kb[@]}") $(printf '%s\n' "${kb[@]}" | sort -n | tail -n 1)"
+}
+read -r rss_mig rss_mig_max < <(rss mig)
+read -r rss_base rss_base_max < <(rss base)
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ------------------------------------------------------------------ report ---
+echo
+echo "N = $N migrations, $ROUNDS rounds (c: $NOOP_REPS runs per side and round), medians;"
+echo "$(sqlite3 --version | cut -d' ' -f1-2) (CLI and libsqlite3), $(nproc) CPUs, database in $(df -PT "$dbs" | awk 'NR == 2 { print $2 }'),"
+echo "load average before $load_before, after $load_after; total $(( (${EPOCHREALTIME/./} - started) / 1000000 )) s"
+echo
+printf '| %-46s | %11s | %-28s | %11s | %6s | %7s | %-6s |\n' \
+    measurement "migrator s" baseline "baseline s" ratio target result
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..48})" "$(printf -- '-%.0s' {1..12}):" \
+    "$(printf -- '-%.0s' {1..30})" "$(printf -- '-%.0s' {1..12}):" "$(printf -- '-%.0s' {1..7}):" \
+    "$(printf -- '-%.0s' {1..8}):" "$(printf -- '-%.0s' {1..8})"
+fail=0
+row() { # KEY LABEL BASELINE TARGET
+    local key=$1 label=$2 baseline=$3 target=$4 line
+    line=$(awk -v m="${MED_MIG[$key]}" -v b="${MED_BASE[$key]}" -v t="$target" \
+        -v label="$label" -v baseline="$baseline" 'BEGIN {
+            r = m / b
+            printf "| %-46s | %11.4f | %-28s | %11.4f | %6.3f | %7s | %-6s |\n",
+                label, m / 1e6, baseline, b / 1e6, r, "<= " t, (r <= t) ? "PASS" : "OVER"
+        }')
+    echo "$line"
+    [[ $line == *PASS* ]] || fail=1
+}
+row a "a. migrate (fresh file)" "sqlite3 < up.sql" 1.03
+row b "b. rollback --all (migrated copy)" "sqlite3 < down.sql" 1.03
+row c "c. no-op migrate (migrated copy)" "noop_floor" 1.15
+row d "d. migrate --group (fresh file)" "sqlite3 < up_group.sql" 1.10
+awk -v m="$rss_mig" -v b="$rss_base" 'BEGIN {
+    printf "| %-46s | %8d KB | %-28s | %8d KB | %6.3f | %7s | %-6s |\n",
+        "e. peak RSS of a.", m, "sqlite3 < up.sql (reference)", b, m / b, "8192 KB",
+        (m <= 8192) ? "PASS" : "OVER"
+}'
+((rss_mig <= 8192)) || fail=1
+echo
+echo "spread over rounds (s):"
+for key in a b c d; do
+    echo "  $key: migrator ${RANGE_MIG[$key]}, baseline ${RANGE_BASE[$key]}"
+done
+echo "  e: migrator max $rss_mig_max KB, sqlite3 max $rss_base_max KB"
+exit "$fail"
