@@ -185,7 +185,10 @@ typedef enum migrator_strategy {
     MIGRATOR_STRATEGY_TO_EXCLUSIVE /**< up to version `target`, exclusive */
 } migrator_strategy;
 
-/** Which lock serialises concurrent migrators. */
+/** Which lock serialises concurrent migrators. On SQLite the lock is the
+ * database's write lock (BEGIN IMMEDIATE), and, for migrations with
+ * disable_ddl_transaction, an fcntl lock on the file `<database>-migrator-lock`
+ * beside the database (created on first use and left in place). */
 typedef enum migrator_lock_mode {
     MIGRATOR_LOCK_DEFAULT = 0,  /**< SQLite: BEGIN IMMEDIATE; PostgreSQL: table lock */
     MIGRATOR_LOCK_TABLE = 1,    /**< PostgreSQL LOCK TABLE (SQLite: as default) */
@@ -224,7 +227,8 @@ typedef struct migrator_run_opts {
     int strict_version_order;   /**< refuse pending versions below the newest applied */
     int skip_table_creation;    /**< do not CREATE the migrations table (read-only users) */
     int migration_lock;         /**< 1 (default): take the lock; 0: no lock */
-    int lock_timeout_ms;        /**< how long to wait for the lock; default 15000 */
+    int lock_timeout_ms;        /**< how long to wait for the lock; default 15000 (SQLite:
+                                     the busy timeout of every statement) */
     int group;                  /**< all selected migrations in one transaction */
     migrator_log_fn log_fn;     /**< NULL: lines go to stderr */
     void *log_payload;
@@ -263,7 +267,8 @@ typedef struct migrator_status_list {
  * `sqlite::memory:`. On success *out is a repo to close with
  * migrator_close. On failure *out is NULL, and migrator_errmsg(NULL) gives
  * this thread's message (the URL without any password).
- * Returns MIGRATOR_OK, MIGRATOR_EURL, MIGRATOR_EOPEN, MIGRATOR_EINVAL or
+ * Returns MIGRATOR_OK, MIGRATOR_EURL, MIGRATOR_EOPEN, MIGRATOR_EINVAL,
+ * MIGRATOR_EUNSUPPORTED (e.g. an advisory lock on SQLite) or
  * MIGRATOR_ENOMEM. config may be NULL. */
 MIGRATOR_EXTERN int migrator_open(migrator_repo **out, const char *url,
                                   const migrator_repo_config *config);

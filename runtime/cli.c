@@ -266,16 +266,25 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
                        const migrator_main_config *config)
 {
     static const migrator_run_opts run_defaults = MIGRATOR_RUN_OPTS_INIT;
+    static const migrator_main_config config_defaults = MIGRATOR_MAIN_CONFIG_INIT;
     cli c;
     migrator_repo *repo = NULL;
     const char *command_name = argc > 1 ? argv[1] : NULL, *env_url;
     int status, result;
 
+    if (!config)
+        config = &config_defaults;
     memset(&c, 0, sizeof(c));
     c.opts = run_defaults;
     c.config = config->repo;
     c.program =
         config->program ? config->program : (argc > 0 && argv[0] ? base_name(argv[0]) : "migrator");
+    if (config->version != MIGRATOR_MAIN_CONFIG_VERSION || !table) {
+        fprintf(stderr, "%s: %s\n", c.program,
+                table ? "migrator_main_config.version is wrong (use MIGRATOR_MAIN_CONFIG_INIT)"
+                      : "no migration table");
+        return 1;
+    }
     if (!command_name)
         return usage_error(&c, "expected a command: migrate, rollback or migrations");
     if (strcmp(command_name, "--help") == 0 || strcmp(command_name, "-h") == 0 ||

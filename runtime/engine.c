@@ -98,20 +98,16 @@ static void warn_out_of_order(migrator_repo *repo, int64_t version, int64_t late
                   version, latest, latest, version, latest, version, version, latest);
 }
 
-/* The first line of a statement, for messages: cut with "..." after 100
- * bytes. */
-static void first_line(const char *sql, char *out, size_t size)
+/* The first line of a statement, for messages. */
+static char *first_line(const char *sql)
 {
     size_t length = strcspn(sql, "\n");
-    int cut = 0;
-    if (length > 100) {
-        length = 100;
-        cut = 1;
+    char *line = malloc(length + 1);
+    if (line) {
+        memcpy(line, sql, length);
+        line[length] = '\0';
     }
-    if (length > size - 4)
-        length = size - 4;
-    memcpy(out, sql, length);
-    strcpy(out + length, cut ? "..." : "");
+    return line;
 }
 
 /* Runs the statements of one section; on failure the message is
@@ -135,10 +131,11 @@ static int run_statements(migrator_repo *repo, const migrator_migration *migrati
             migrator__log(repo, repo->opts->log_migrations_sql, "%s", sql);
         error = repo->adapter->execute(repo, sql);
         if (error < 0) {
-            char line[128];
-            first_line(sql, line, sizeof(line));
+            char *line = first_line(sql);
             migrator__fail(repo, MIGRATOR_ESQL, "%s:%u: %s (statement: %s)", migration->file,
-                           statement->line, repo->errmsg ? repo->errmsg : "failed", line);
+                           statement->line, repo->errmsg ? repo->errmsg : "failed",
+                           line ? line : "?");
+            free(line);
             free(joined);
             return MIGRATOR_ESQL;
         }
@@ -460,6 +457,9 @@ int migrator_migrations(migrator_repo *repo, const migrator_table *table,
     out->count = 0;
     if (!repo)
         return MIGRATOR_EINVAL;
+    if (!table)
+        return end_call(repo,
+                        migrator__fail(repo, MIGRATOR_EINVAL, "migrator_migrations: no table"));
     if ((error = begin_call(repo, opts)) < 0 || (error = load_applied(repo, &applied)) < 0)
         return end_call(repo, error);
     if (table->count + applied.count > 0 &&
