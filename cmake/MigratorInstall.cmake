@@ -38,5 +38,9 @@ install(FILES
   "${PROJECT_SOURCE_DIR}/cmake/MigratorGenMigration.cmake"
   DESTINATION "${MIGRATOR_INSTALL_CMAKE_DIR}")
 
+set(MIGRATOR_PC_LIBPQ "")
+if(MIGRATOR_WITH_POSTGRES)
+  set(MIGRATOR_PC_LIBPQ " libpq")
+endif()
 configure_file("${PROJECT_SOURCE_DIR}/cmake/migrator.pc.in" "${PROJECT_BINARY_DIR}/migrator.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/migrator.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")

@@ -397,4 +397,5 @@ const migrator__adapter migrator__sqlite_adapter = {
     sqlite_is_applied,
     sqlite_record,
     sqlite_session_lock,
+    NULL,
 };

@@ -110,6 +110,28 @@ static char *first_line(const char *sql)
     return line;
 }
 
+/* Where the database says a statement failed (position: 1-based character
+ * in the statement), as the line and byte column in the migration file. */
+static void map_position(const migrator_statement *statement, const char *sql, int position,
+                         unsigned int *line, unsigned int *column)
+{
+    size_t at = 0, line_start = 0, length = strlen(sql);
+    int characters = 1;
+    unsigned int lines = 0;
+    while (at < length && characters < position) {
+        if (sql[at] == '\n') {
+            lines++;
+            line_start = at + 1;
+        }
+        at++;
+        while (at < length && ((unsigned char)sql[at] & 0xc0) == 0x80)
+            at++; /* the rest of a UTF-8 character */
+        characters++;
+    }
+    *line = statement->line + lines;
+    *column = lines ? (unsigned int)(at - line_start) + 1 : statement->column + (unsigned int)at;
+}
+
 /* Runs the statements of one section; on failure the message is
  * FILE:LINE: database message (statement: first line). */
 static int run_statements(migrator_repo *repo, const migrator_migration *migration,
@@ -129,12 +151,20 @@ static int run_statements(migrator_repo *repo, const migrator_migration *migrati
         }
         if (repo->opts->log_migrations_sql != MIGRATOR_LOG_OFF)
             migrator__log(repo, repo->opts->log_migrations_sql, "%s", sql);
+        repo->error_position = 0;
         error = repo->adapter->execute(repo, sql);
         if (error < 0) {
             char *line = first_line(sql);
-            migrator__fail(repo, MIGRATOR_ESQL, "%s:%u: %s (statement: %s)", migration->file,
-                           statement->line, repo->errmsg ? repo->errmsg : "failed",
-                           line ? line : "?");
+            unsigned int at_line = statement->line, at_column = 0;
+            if (repo->error_position > 0)
+                map_position(statement, sql, repo->error_position, &at_line, &at_column);
+            if (at_column)
+                migrator__fail(repo, MIGRATOR_ESQL, "%s:%u:%u: %s (statement: %s)", migration->file,
+                               at_line, at_column, repo->errmsg ? repo->errmsg : "failed",
+                               line ? line : "?");
+            else
+                migrator__fail(repo, MIGRATOR_ESQL, "%s:%u: %s (statement: %s)", migration->file,
+                               at_line, repo->errmsg ? repo->errmsg : "failed", line ? line : "?");
             free(line);
             free(joined);
             return MIGRATOR_ESQL;
@@ -198,6 +228,11 @@ static int run_one_outside_transaction(migrator_repo *repo, const migrator_migra
     int applied, error;
     if (lock && repo->adapter->session_lock && (error = repo->adapter->session_lock(repo, 1)) < 0)
         return error;
+    if (repo->adapter->session_prefix && (error = repo->adapter->session_prefix(repo, 1)) < 0) {
+        if (lock && repo->adapter->session_lock)
+            repo->adapter->session_lock(repo, 0);
+        return error;
+    }
     if ((error = repo->adapter->is_applied(repo, migration->version, &applied)) >= 0) {
         if (direction == MIGRATOR_UP ? applied : !applied) {
             error = 0;
@@ -210,6 +245,8 @@ static int run_one_outside_transaction(migrator_repo *repo, const migrator_migra
             }
         }
     }
+    if (repo->adapter->session_prefix)
+        repo->adapter->session_prefix(repo, 0);
     if (lock && repo->adapter->session_lock)
         repo->adapter->session_lock(repo, 0);
     return error;

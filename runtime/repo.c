@@ -9,6 +9,12 @@
 
 #include "repo.h"
 
+#ifdef MIGRATOR_HAVE_POSTGRES
+#define POSTGRES_URLS ", postgres://... or postgresql://..."
+#else
+#define POSTGRES_URLS " (this libmigrator was built without PostgreSQL)"
+#endif
+
 /* The message of this thread's last failed migrator_open. */
 static _Thread_local char open_error[512];
 
@@ -39,6 +45,12 @@ static const migrator__adapter *adapter_for(const char *url, const char **target
         *target = url + 7;
         return &migrator__sqlite_adapter;
     }
+#ifdef MIGRATOR_HAVE_POSTGRES
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+        *target = url; /* libpq reads the whole URL */
+        return &migrator__postgres_adapter;
+    }
+#endif
     return NULL;
 }
 
@@ -84,7 +96,7 @@ int migrator_open(migrator_repo **out, const char *url, const migrator_repo_conf
     if (!(repo->adapter = adapter_for(url, &target)))
         return open_failed(repo, migrator__fail(repo, MIGRATOR_EURL,
                                                 "unsupported database URL \"%s\": expected "
-                                                "sqlite:PATH or sqlite::memory:",
+                                                "sqlite:PATH, sqlite::memory:" POSTGRES_URLS,
                                                 repo->url_display));
     if (config->migration_lock == MIGRATOR_LOCK_ADVISORY &&
         repo->adapter == &migrator__sqlite_adapter)

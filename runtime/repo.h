@@ -22,6 +22,7 @@ struct migrator_repo {
     migrator_lock_mode lock_mode;
     const migrator_run_opts *opts; /* of the call in progress, for logging */
     char *errmsg;                  /* last failure's message, "" if none */
+    int error_position;            /* of the last failed statement: 1-based character, 0 unknown */
 };
 
 /* What each database implements. Every function returns MIGRATOR_OK or a
@@ -52,9 +53,16 @@ struct migrator__adapter {
     /* Takes (acquire = 1) or releases (0) the migration lock outside any
      * transaction, for a migration with disable_ddl_transaction. */
     int (*session_lock)(migrator_repo *repo, int acquire);
+    /* Sets (enter = 1) and restores (0) the session's schema search path
+     * for a migration outside a transaction when a prefix is given. NULL:
+     * nothing to do. */
+    int (*session_prefix)(migrator_repo *repo, int enter);
 };
 
 extern const migrator__adapter migrator__sqlite_adapter;
+#ifdef MIGRATOR_HAVE_POSTGRES
+extern const migrator__adapter migrator__postgres_adapter;
+#endif
 
 /* Sets the repo's message and returns code. */
 int migrator__fail(migrator_repo *repo, int code, const char *format, ...)

@@ -67,7 +67,10 @@ step "pkg-config"
 if command -v pkg-config >/dev/null; then
     pc_dir=$(dirname "$(find "$PREFIX" -name migrator.pc)")
     cflags=$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags migrator | xargs)
-    assert_equals "-I$PREFIX/include" "$cflags" "pkg-config --cflags"
+    case " $cflags " in
+    *" -I$PREFIX/include "*) ;;
+    *) fail "pkg-config --cflags: expected -I$PREFIX/include in [$cflags]" ;;
+    esac
     generator=$(PKG_CONFIG_PATH="$pc_dir" pkg-config --variable=generator migrator)
     assert_equals "$PREFIX/bin/migrator-gen" "$generator" "pkg-config generator variable"
 else

@@ -102,11 +102,13 @@ static void open_bad_url(void **state)
         else
             assert_string_not_equal(migrator_errmsg(NULL), "");
     }
-    /* A password never shows. */
-    assert_int_equal(migrator_open(&repo, "postgres://ada:s3cret@db.example/app", NULL),
-                     MIGRATOR_EURL);
+    /* A password never shows (a server that is not there: a unix socket
+     * directory that does not exist, so nothing leaves the machine). */
+    assert_int_equal(
+        migrator_open(&repo, "postgres://ada:s3cret@/app?host=/nonexistent-migrator-socket", NULL),
+        MIGRATOR_EOPEN);
     assert_null(strstr(migrator_errmsg(NULL), "s3cret"));
-    assert_non_null(strstr(migrator_errmsg(NULL), "db.example/app"));
+    assert_non_null(strstr(migrator_errmsg(NULL), "postgres://ada:***@/app"));
     /* "sqlite:" with no path. */
     assert_true(migrator_open(&repo, "sqlite:", NULL) < 0);
     assert_null(repo);

@@ -1,0 +1,623 @@
+/*
+ * The PostgreSQL adapter (libpq). URLs: postgres://... and postgresql://...
+ * (anything libpq accepts; PG* environment variables apply).
+ *
+ * Two connections, as Ecto: the lock connection holds the migration lock,
+ * the migration connection runs the migration and writes its version row.
+ *
+ *   MIGRATOR_LOCK_TABLE (default): per transactional migration, on the lock
+ *     connection: BEGIN; LOCK TABLE <source> IN SHARE UPDATE EXCLUSIVE MODE
+ *     (waiting at most the lock timeout), released by COMMIT after the
+ *     migration commits. A migration with disable_ddl_transaction takes the
+ *     session advisory lock instead, so CREATE INDEX CONCURRENTLY never
+ *     waits for our own open lock transaction (Ecto hangs there).
+ *   MIGRATOR_LOCK_ADVISORY: the session advisory lock for every migration,
+ *     released on every path (and by the server if the process dies).
+ *   MIGRATOR_LOCK_NONE: no lock.
+ *
+ * The advisory key is the first 8 bytes (big-endian, as a signed bigint) of
+ * SHA-256("migrator\0" database "\0" prefix "\0" migration_source), stable
+ * across versions of migrator and documented in docs/api.md.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "repo.h"
+#include "sha256.h"
+
+typedef struct pg_connection {
+    PGconn *lock;      /* holds the migration lock */
+    PGconn *migration; /* runs migrations and writes version rows */
+    char *database;    /* current_database(), for the advisory key */
+    int lock_open;     /* the lock connection has an open lock transaction */
+    int advisory_held; /* the session advisory lock is held */
+    int64_t advisory_key;
+    char *saved_search_path; /* while a non-transactional migration runs */
+} pg_connection;
+
+static pg_connection *connection_of(migrator_repo *repo)
+{
+    return repo->connection;
+}
+
+static const char *prefix_of(const migrator_repo *repo)
+{
+    return repo->opts && repo->opts->prefix && *repo->opts->prefix ? repo->opts->prefix : NULL;
+}
+
+static int lock_timeout(const migrator_repo *repo)
+{
+    return repo->opts ? repo->opts->lock_timeout_ms : 15000;
+}
+
+/* "prefix"."source" or "source", malloc'd. */
+static char *qualified_source(migrator_repo *repo)
+{
+    const char *prefix = prefix_of(repo);
+    char *quoted_prefix, *result;
+    size_t length;
+    if (!prefix)
+        return migrator__strdup(repo->quoted_source);
+    if (!(quoted_prefix = migrator__quote_identifier(prefix)))
+        return NULL;
+    length = strlen(quoted_prefix) + strlen(repo->quoted_source) + 2;
+    if ((result = malloc(length)))
+        snprintf(result, length, "%s.%s", quoted_prefix, repo->quoted_source);
+    free(quoted_prefix);
+    return result;
+}
+
+/* A server error as "SQLSTATE: message (detail: ...; hint: ...)", and its
+ * position in the statement (characters, 1-based) for the engine. */
+static int result_error(migrator_repo *repo, int code, const PGresult *result, PGconn *conn)
+{
+    const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
+    const char *message = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    const char *hint = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_HINT) : NULL;
+    const char *position = result ? PQresultErrorField(result, PG_DIAG_STATEMENT_POSITION) : NULL;
+
+    repo->error_position = position ? atoi(position) : 0;
+    if (!message) {
+        const char *text = PQerrorMessage(conn);
+        size_t length = strlen(text);
+        while (length > 0 && (text[length - 1] == '\n' || text[length - 1] == ' '))
+            length--;
+        return migrator__fail(repo, code, "%.*s", (int)length, text);
+    }
+    return migrator__fail(repo, code, "%s%s%s%s%s%s%s%s", state ? state : "", state ? ": " : "",
+                          message, detail || hint ? " (" : "", detail ? "detail: " : "",
+                          detail ? detail : "", hint ? (detail ? "; hint: " : "hint: ") : "",
+                          hint ? hint : "");
+}
+
+/* Runs our own SQL on conn; logged when log_migrator_sql is on. */
+static int run_own(migrator_repo *repo, PGconn *conn, const char *sql, int code)
+{
+    PGresult *result;
+    int error = MIGRATOR_OK;
+    migrator__log_migrator_sql(repo, sql);
+    result = PQexec(conn, sql);
+    if (PQresultStatus(result) != PGRES_COMMAND_OK && PQresultStatus(result) != PGRES_TUPLES_OK)
+        error = result_error(repo, code, result, conn);
+    PQclear(result);
+    if (error < 0 && repo->errmsg && repo->error_position == 0)
+        error = code;
+    return error;
+}
+
+/* Notices (e.g. `relation "t" already exists, skipping`) go to the log at
+ * the level of the migrator's lines, so --quiet silences them. */
+static void notice_receiver(void *arg, const PGresult *result)
+{
+    migrator_repo *repo = arg;
+    const char *message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+    const char *severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+    migrator_log_level level = MIGRATOR_LOG_INFO;
+    if (!repo->opts || repo->opts->log == MIGRATOR_LOG_OFF || !message)
+        return;
+    if (severity && strcmp(severity, "WARNING") == 0)
+        level = MIGRATOR_LOG_WARNING;
+    else if (severity && strcmp(severity, "DEBUG") == 0)
+        level = MIGRATOR_LOG_DEBUG;
+    migrator__log(repo, level, "%s", message);
+}
+
+static PGconn *connect_one(migrator_repo *repo, const char *url, const char *role)
+{
+    PGconn *conn = PQconnectdb(url);
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        const char *text = conn ? PQerrorMessage(conn) : "out of memory";
+        size_t length = strlen(text);
+        while (length > 0 && (text[length - 1] == '\n' || text[length - 1] == ' '))
+            length--;
+        migrator__fail(repo, MIGRATOR_EOPEN, "cannot connect to %s (%s connection): %.*s",
+                       repo->url_display, role, (int)length, text);
+        PQfinish(conn);
+        return NULL;
+    }
+    PQsetNoticeReceiver(conn, notice_receiver, repo);
+    return conn;
+}
+
+static int pg_open(migrator_repo *repo, const char *target)
+{
+    pg_connection *c = calloc(1, sizeof(*c));
+    PGresult *result;
+
+    if (!c)
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    repo->connection = c;
+    if (!(c->migration = connect_one(repo, target, "migration")) ||
+        !(c->lock = connect_one(repo, target, "lock")))
+        return MIGRATOR_EOPEN;
+    result = PQexec(c->lock, "SELECT current_database()");
+    if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1)
+        c->database = migrator__strdup(PQgetvalue(result, 0, 0));
+    PQclear(result);
+    if (!c->database)
+        return migrator__fail(repo, MIGRATOR_EOPEN, "cannot read current_database() on %s",
+                              repo->url_display);
+    return MIGRATOR_OK;
+}
+
+static void pg_close(migrator_repo *repo)
+{
+    pg_connection *c = connection_of(repo);
+    if (!c)
+        return;
+    PQfinish(c->migration); /* ends every session lock and transaction */
+    PQfinish(c->lock);
+    free(c->database);
+    free(c->saved_search_path);
+    free(c);
+    repo->connection = NULL;
+}
+
+static int pg_execute(migrator_repo *repo, const char *sql)
+{
+    pg_connection *c = connection_of(repo);
+    PGresult *result = PQexec(c->migration, sql);
+    ExecStatusType status = PQresultStatus(result);
+    int error = MIGRATOR_OK;
+    repo->error_position = 0;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
+        error = result_error(repo, MIGRATOR_ESQL, result, c->migration);
+    PQclear(result);
+    return error;
+}
+
+static int64_t advisory_key(const migrator_repo *repo)
+{
+    pg_connection *c = repo->connection;
+    const char *prefix = prefix_of(repo);
+    static const char zero = '\0';
+    migrator__sha256 sha;
+    unsigned char digest[MIGRATOR__SHA256_SIZE];
+    uint64_t key = 0;
+    int i;
+
+    migrator__sha256_init(&sha);
+    migrator__sha256_update(&sha, "migrator", 9); /* with its NUL */
+    migrator__sha256_update(&sha, c->database, strlen(c->database));
+    migrator__sha256_update(&sha, &zero, 1);
+    if (prefix)
+        migrator__sha256_update(&sha, prefix, strlen(prefix));
+    migrator__sha256_update(&sha, &zero, 1);
+    migrator__sha256_update(&sha, repo->source, strlen(repo->source));
+    migrator__sha256_final(&sha, digest);
+    for (i = 0; i < 8; i++)
+        key = key << 8 | digest[i];
+    return (int64_t)key;
+}
+
+/* Who holds what we wait for: "pid 123 (application_name \"x\")". */
+static void describe_holder(migrator_repo *repo, const char *query, const char *param, char *out,
+                            size_t size)
+{
+    pg_connection *c = connection_of(repo);
+    const char *params[1];
+    PGresult *result;
+    params[0] = param;
+    result = PQexecParams(c->migration, query, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) > 0)
+        snprintf(out, size, "held by pid %s (application_name \"%s\")", PQgetvalue(result, 0, 0),
+                 PQgetvalue(result, 0, 1));
+    else
+        snprintf(out, size, "held by another session");
+    PQclear(result);
+}
+
+static int advisory_lock(migrator_repo *repo)
+{
+    pg_connection *c = connection_of(repo);
+    char sql[96], key_text[32], holder[256];
+    int waited = 0;
+
+    if (c->advisory_held)
+        return MIGRATOR_OK;
+    c->advisory_key = advisory_key(repo);
+    snprintf(key_text, sizeof(key_text), "%" PRId64, c->advisory_key);
+    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%s)", key_text);
+    for (;;) {
+        PGresult *result;
+        int got;
+        migrator__log_migrator_sql(repo, sql);
+        result = PQexec(c->lock, sql);
+        if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+            int error = result_error(repo, MIGRATOR_EDATABASE, result, c->lock);
+            PQclear(result);
+            return error;
+        }
+        got = strcmp(PQgetvalue(result, 0, 0), "t") == 0;
+        PQclear(result);
+        if (got) {
+            c->advisory_held = 1;
+            return MIGRATOR_OK;
+        }
+        if (waited >= lock_timeout(repo))
+            break;
+        {
+            struct timespec pause = {0, 50 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+            waited += 50;
+        }
+    }
+    describe_holder(repo,
+                    "SELECT a.pid, coalesce(a.application_name, '') FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+                    "AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint",
+                    key_text, holder, sizeof(holder));
+    return migrator__fail(repo, MIGRATOR_EBUSY,
+                          "timed out after %d ms waiting for the migration lock (advisory lock %s) "
+                          "on %s: %s",
+                          lock_timeout(repo), key_text, repo->url_display, holder);
+}
+
+static int advisory_unlock(migrator_repo *repo)
+{
+    pg_connection *c = connection_of(repo);
+    char sql[96];
+    if (!c->advisory_held)
+        return MIGRATOR_OK;
+    snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%" PRId64 ")", c->advisory_key);
+    c->advisory_held = 0;
+    return run_own(repo, c->lock, sql, MIGRATOR_EDATABASE);
+}
+
+/* LOCK TABLE on the lock connection, in a transaction kept open until the
+ * migration ends. */
+static int table_lock(migrator_repo *repo)
+{
+    pg_connection *c = connection_of(repo);
+    char *source = qualified_source(repo);
+    char *sql, holder[256];
+    size_t length;
+    int error;
+
+    if (!source)
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    length = strlen(source) * 2 + 200;
+    if (!(sql = malloc(length))) {
+        free(source);
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    }
+    if ((error = run_own(repo, c->lock, "BEGIN", MIGRATOR_EDATABASE)) < 0)
+        goto done;
+    c->lock_open = 1;
+    snprintf(sql, length, "SET LOCAL lock_timeout = %d", lock_timeout(repo));
+    if ((error = run_own(repo, c->lock, sql, MIGRATOR_EDATABASE)) < 0)
+        goto done;
+    snprintf(sql, length, "LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE", source);
+    if ((error = run_own(repo, c->lock, sql, MIGRATOR_EDATABASE)) < 0) {
+        int timed_out = repo->errmsg && strncmp(repo->errmsg, "55P03", 5) == 0;
+        PQclear(PQexec(c->lock, "ROLLBACK"));
+        c->lock_open = 0;
+        if (timed_out) {
+            describe_holder(repo,
+                            "SELECT a.pid, coalesce(a.application_name, '') FROM pg_locks l "
+                            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.granted "
+                            "AND l.relation = $1::regclass AND a.pid <> pg_backend_pid()",
+                            source, holder, sizeof(holder));
+            error = migrator__fail(repo, MIGRATOR_EBUSY,
+                                   "timed out after %d ms waiting for the migration lock (LOCK "
+                                   "TABLE %s) on %s: %s",
+                                   lock_timeout(repo), source, repo->url_display, holder);
+        }
+    }
+done:
+    free(sql);
+    free(source);
+    return error;
+}
+
+static int release_table_lock(migrator_repo *repo, const char *how)
+{
+    pg_connection *c = connection_of(repo);
+    if (!c->lock_open)
+        return MIGRATOR_OK;
+    c->lock_open = 0;
+    return run_own(repo, c->lock, how, MIGRATOR_EDATABASE);
+}
+
+static int pg_begin(migrator_repo *repo, int lock)
+{
+    pg_connection *c = connection_of(repo);
+    int error;
+    if (lock) {
+        error = repo->lock_mode == MIGRATOR_LOCK_ADVISORY ? advisory_lock(repo) : table_lock(repo);
+        if (error < 0)
+            return error;
+    }
+    if ((error = run_own(repo, c->migration, "BEGIN", MIGRATOR_EDATABASE)) < 0)
+        return error;
+    if (prefix_of(repo)) {
+        char *quoted = migrator__quote_identifier(prefix_of(repo)), *sql;
+        size_t length = quoted ? strlen(quoted) + 32 : 0;
+        if (!quoted || !(sql = malloc(length))) {
+            free(quoted);
+            return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+        }
+        snprintf(sql, length, "SET LOCAL search_path TO %s", quoted);
+        error = run_own(repo, c->migration, sql, MIGRATOR_EDATABASE);
+        free(sql);
+        free(quoted);
+    }
+    return error;
+}
+
+static int pg_commit(migrator_repo *repo)
+{
+    pg_connection *c = connection_of(repo);
+    int error = run_own(repo, c->migration, "COMMIT", MIGRATOR_EDATABASE);
+    int release = release_table_lock(repo, error < 0 ? "ROLLBACK" : "COMMIT");
+    int unlock = repo->lock_mode == MIGRATOR_LOCK_ADVISORY ? advisory_unlock(repo) : MIGRATOR_OK;
+    return error < 0 ? error : release < 0 ? release : unlock;
+}
+
+static int pg_rollback(migrator_repo *repo)
+{
+    pg_connection *c = connection_of(repo);
+    if (PQtransactionStatus(c->migration) != PQTRANS_IDLE)
+        run_own(repo, c->migration, "ROLLBACK", MIGRATOR_EDATABASE);
+    release_table_lock(repo, "ROLLBACK");
+    if (repo->lock_mode == MIGRATOR_LOCK_ADVISORY)
+        advisory_unlock(repo);
+    return MIGRATOR_OK;
+}
+
+/* Reads one text value (or none) of a query with parameters. */
+static int query_value(migrator_repo *repo, PGconn *conn, const char *sql, int count,
+                       const char *const *params, int *found, char *out, size_t size)
+{
+    PGresult *result = PQexecParams(conn, sql, count, NULL, params, NULL, NULL, 0);
+    int error = MIGRATOR_OK;
+    *found = 0;
+    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+        error = result_error(repo, MIGRATOR_EDATABASE, result, conn);
+    } else if (PQntuples(result) > 0) {
+        *found = 1;
+        if (out)
+            snprintf(out, size, "%s", PQgetvalue(result, 0, 0));
+    }
+    PQclear(result);
+    return error;
+}
+
+static int pg_create_table(migrator_repo *repo, int lock)
+{
+    pg_connection *c = connection_of(repo);
+    char *source = qualified_source(repo), *sql = NULL, exists[8];
+    const char *params[1];
+    int error, found;
+    size_t length;
+    (void)lock;
+
+    if (!source)
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    params[0] = source;
+    if ((error = query_value(repo, c->migration, "SELECT to_regclass($1) IS NOT NULL", 1, params,
+                             &found, exists, sizeof(exists))) < 0)
+        goto done;
+    if (found && strcmp(exists, "t") == 0)
+        goto done;
+    /* Creation is serialised by a transaction-level advisory lock on the
+     * same key, so that processes starting together on an empty database
+     * do not race on CREATE TABLE IF NOT EXISTS (Ecto's first-boot race). */
+    length = strlen(source) + 256;
+    if (!(sql = malloc(length))) {
+        error = migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((error = run_own(repo, c->migration, "BEGIN", MIGRATOR_EDATABASE)) < 0)
+        goto done;
+    snprintf(sql, length, "SELECT pg_advisory_xact_lock(%" PRId64 ")", advisory_key(repo));
+    error = run_own(repo, c->migration, sql, MIGRATOR_ESCHEMA);
+    if (error >= 0 && prefix_of(repo)) {
+        char *quoted = migrator__quote_identifier(prefix_of(repo));
+        if (!quoted) {
+            error = migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+        } else {
+            char *create = malloc(strlen(quoted) + 40);
+            if (create) {
+                sprintf(create, "CREATE SCHEMA IF NOT EXISTS %s", quoted);
+                error = run_own(repo, c->migration, create, MIGRATOR_ESCHEMA);
+                free(create);
+            } else {
+                error = migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+            }
+            free(quoted);
+        }
+    }
+    if (error >= 0) {
+        snprintf(sql, length,
+                 "CREATE TABLE IF NOT EXISTS %s (\"version\" bigint, \"inserted_at\" timestamp(0), "
+                 "PRIMARY KEY (\"version\"))",
+                 source);
+        PQsetNoticeReceiver(c->migration, NULL, NULL);
+        error = run_own(repo, c->migration, sql, MIGRATOR_ESCHEMA);
+        PQsetNoticeReceiver(c->migration, notice_receiver, repo);
+    }
+    if (error >= 0)
+        error = run_own(repo, c->migration, "COMMIT", MIGRATOR_ESCHEMA);
+    else
+        PQclear(PQexec(c->migration, "ROLLBACK"));
+    if (error < 0 && repo->errmsg) {
+        char *message = migrator__strdup(repo->errmsg);
+        error = migrator__fail(repo, MIGRATOR_ESCHEMA,
+                               "cannot create the migrations table %s in %s: %s", source,
+                               repo->url_display, message ? message : "");
+        free(message);
+    }
+done:
+    free(sql);
+    free(source);
+    return error;
+}
+
+static int pg_read_versions(migrator_repo *repo, migrator_versions *out)
+{
+    pg_connection *c = connection_of(repo);
+    char *source = qualified_source(repo), *sql;
+    PGresult *result;
+    int error = MIGRATOR_OK, i, rows;
+
+    if (!source || !(sql = malloc(strlen(source) + 48))) {
+        free(source);
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    }
+    sprintf(sql, "SELECT \"version\"::bigint FROM %s", source);
+    result = PQexec(c->migration, sql);
+    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+        result_error(repo, MIGRATOR_ESCHEMA, result, c->migration);
+        error =
+            migrator__fail(repo, MIGRATOR_ESCHEMA, "cannot read the migrations table %s in %s: %s",
+                           source, repo->url_display, repo->errmsg ? repo->errmsg : "");
+    } else {
+        rows = PQntuples(result);
+        for (i = 0; i < rows && error >= 0; i++)
+            error = migrator__versions_append(out, strtoll(PQgetvalue(result, i, 0), NULL, 10));
+        if (error < 0)
+            error = migrator__fail(repo, error, "out of memory");
+    }
+    PQclear(result);
+    free(sql);
+    free(source);
+    return error;
+}
+
+static int pg_is_applied(migrator_repo *repo, int64_t version, int *applied)
+{
+    pg_connection *c = connection_of(repo);
+    char *source = qualified_source(repo), *sql, text[32];
+    const char *params[1];
+    int error;
+
+    if (!source || !(sql = malloc(strlen(source) + 64))) {
+        free(source);
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    }
+    sprintf(sql, "SELECT 1 FROM %s WHERE \"version\" = $1::bigint", source);
+    snprintf(text, sizeof(text), "%" PRId64, version);
+    params[0] = text;
+    error = query_value(repo, c->migration, sql, 1, params, applied, NULL, 0);
+    free(sql);
+    free(source);
+    return error;
+}
+
+static int pg_record(migrator_repo *repo, int64_t version, migrator_direction direction)
+{
+    pg_connection *c = connection_of(repo);
+    char *source = qualified_source(repo), *sql, text[32], inserted_at[32];
+    const char *params[2];
+    PGresult *result;
+    int error = MIGRATOR_OK;
+
+    if (!source || !(sql = malloc(strlen(source) + 96))) {
+        free(source);
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    }
+    snprintf(text, sizeof(text), "%" PRId64, version);
+    params[0] = text;
+    if (direction == MIGRATOR_UP) {
+        time_t now = time(NULL);
+        struct tm utc;
+        gmtime_r(&now, &utc);
+        strftime(inserted_at, sizeof(inserted_at), "%Y-%m-%d %H:%M:%S", &utc);
+        params[1] = inserted_at;
+        sprintf(sql, "INSERT INTO %s (\"version\", \"inserted_at\") VALUES ($1, $2)", source);
+        if (repo->opts && repo->opts->log_migrator_sql != MIGRATOR_LOG_OFF)
+            migrator__log(repo, repo->opts->log_migrator_sql, "%s [%s, \"%s\"]", sql, text,
+                          inserted_at);
+    } else {
+        sprintf(sql, "DELETE FROM %s WHERE \"version\" = $1::bigint", source);
+        if (repo->opts && repo->opts->log_migrator_sql != MIGRATOR_LOG_OFF)
+            migrator__log(repo, repo->opts->log_migrator_sql, "%s [%s]", sql, text);
+    }
+    result = PQexecParams(c->migration, sql, direction == MIGRATOR_UP ? 2 : 1, NULL, params, NULL,
+                          NULL, 0);
+    if (PQresultStatus(result) != PGRES_COMMAND_OK)
+        error = result_error(repo, MIGRATOR_EDATABASE, result, c->migration);
+    PQclear(result);
+    free(sql);
+    free(source);
+    return error;
+}
+
+/* Outside a transaction: the session advisory lock (never the table lock:
+ * CREATE INDEX CONCURRENTLY would wait for that transaction forever). */
+static int pg_session_lock(migrator_repo *repo, int acquire)
+{
+    return acquire ? advisory_lock(repo) : advisory_unlock(repo);
+}
+
+/* Outside a transaction, search_path is set for the session and restored. */
+static int pg_session_prefix(migrator_repo *repo, int enter)
+{
+    pg_connection *c = connection_of(repo);
+    const char *prefix = prefix_of(repo);
+    char value[1024];
+    const char *params[1];
+    int found, error;
+
+    if (!prefix)
+        return MIGRATOR_OK;
+    if (enter) {
+        char *quoted = migrator__quote_identifier(prefix);
+        if (!quoted)
+            return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+        if ((error = query_value(repo, c->migration, "SELECT current_setting('search_path')", 0,
+                                 NULL, &found, value, sizeof(value))) >= 0) {
+            free(c->saved_search_path);
+            c->saved_search_path = migrator__strdup(found ? value : "\"$user\", public");
+            params[0] = quoted;
+            error = query_value(repo, c->migration, "SELECT set_config('search_path', $1, false)",
+                                1, params, &found, NULL, 0);
+        }
+        free(quoted);
+        return error;
+    }
+    if (!c->saved_search_path)
+        return MIGRATOR_OK;
+    params[0] = c->saved_search_path;
+    error = query_value(repo, c->migration, "SELECT set_config('search_path', $1, false)", 1,
+                        params, &found, NULL, 0);
+    free(c->saved_search_path);
+    c->saved_search_path = NULL;
+    return error;
+}
+
+const migrator__adapter migrator__postgres_adapter = {
+    "postgres",      pg_open,           pg_close,      pg_execute,
+    pg_begin,        pg_commit,         pg_rollback,   NULL,
+    pg_create_table, pg_read_versions,  pg_is_applied, pg_record,
+    pg_session_lock, pg_session_prefix,
+};
