@@ -309,14 +309,25 @@ static int table_lock(migrator_repo *repo)
         free(source);
         return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
     }
-    if ((error = run_own(repo, c->lock, "BEGIN", MIGRATOR_EDATABASE)) < 0)
-        goto done;
-    c->lock_open = 1;
+    /* One round trip for the three statements: the lock is taken for every
+     * migration, so its cost must stay small next to the commit's fsync. */
+    migrator__log_migrator_sql(repo, "BEGIN");
     snprintf(sql, length, "SET LOCAL lock_timeout = %d", lock_timeout(repo));
-    if ((error = run_own(repo, c->lock, sql, MIGRATOR_EDATABASE)) < 0)
-        goto done;
+    migrator__log_migrator_sql(repo, sql);
     snprintf(sql, length, "LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE", source);
-    if ((error = run_own(repo, c->lock, sql, MIGRATOR_EDATABASE)) < 0) {
+    migrator__log_migrator_sql(repo, sql);
+    snprintf(sql, length,
+             "BEGIN; SET LOCAL lock_timeout = %d; LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE",
+             lock_timeout(repo), source);
+    c->lock_open = 1;
+    {
+        PGresult *result = PQexec(c->lock, sql);
+        error = PQresultStatus(result) == PGRES_COMMAND_OK
+                    ? MIGRATOR_OK
+                    : result_error(repo, MIGRATOR_EDATABASE, result, c->lock);
+        PQclear(result);
+    }
+    if (error < 0) {
         int timed_out = repo->errmsg && strncmp(repo->errmsg, "55P03", 5) == 0;
         PQclear(PQexec(c->lock, "ROLLBACK"));
         c->lock_open = 0;
@@ -332,7 +343,6 @@ static int table_lock(migrator_repo *repo)
                                    lock_timeout(repo), source, repo->url_display, holder);
         }
     }
-done:
     free(sql);
     free(source);
     return error;
@@ -356,19 +366,40 @@ static int pg_begin(migrator_repo *repo, int lock)
         if (error < 0)
             return error;
     }
-    if ((error = run_own(repo, c->migration, "BEGIN", MIGRATOR_EDATABASE)) < 0)
-        return error;
-    if (prefix_of(repo)) {
+    if (!prefix_of(repo)) {
+        error = run_own(repo, c->migration, "BEGIN", MIGRATOR_EDATABASE);
+    } else {
         char *quoted = migrator__quote_identifier(prefix_of(repo)), *sql;
-        size_t length = quoted ? strlen(quoted) + 32 : 0;
+        size_t length = quoted ? strlen(quoted) + 48 : 0;
         if (!quoted || !(sql = malloc(length))) {
             free(quoted);
             return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
         }
-        snprintf(sql, length, "SET LOCAL search_path TO %s", quoted);
-        error = run_own(repo, c->migration, sql, MIGRATOR_EDATABASE);
+        /* One round trip: BEGIN and the tenant's search_path. */
+        migrator__log_migrator_sql(repo, "BEGIN");
+        snprintf(sql, length, "BEGIN; SET LOCAL search_path TO %s", quoted);
+        migrator__log_migrator_sql(repo, sql + 7);
+        if (PQtransactionStatus(c->migration) == PQTRANS_IDLE) {
+            PGresult *result = PQexec(c->migration, sql);
+            error = PQresultStatus(result) == PGRES_COMMAND_OK
+                        ? MIGRATOR_OK
+                        : result_error(repo, MIGRATOR_EDATABASE, result, c->migration);
+            PQclear(result);
+        } else {
+            error = migrator__fail(repo, MIGRATOR_EDATABASE, "a transaction is already open");
+        }
         free(sql);
         free(quoted);
+    }
+    if (error < 0 && lock) {
+        /* Never keep the lock when the migration cannot start. */
+        char *message = repo->errmsg;
+        repo->errmsg = NULL;
+        release_table_lock(repo, "ROLLBACK");
+        if (repo->lock_mode == MIGRATOR_LOCK_ADVISORY)
+            advisory_unlock(repo);
+        free(repo->errmsg);
+        repo->errmsg = message;
     }
     return error;
 }
