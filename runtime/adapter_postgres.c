@@ -92,10 +92,21 @@ static int result_error(migrator_repo *repo, int code, const PGresult *result, P
             length--;
         return migrator__fail(repo, code, "%.*s", (int)length, text);
     }
-    return migrator__fail(repo, code, "%s%s%s%s%s%s%s%s", state ? state : "", state ? ": " : "",
+    return migrator__fail(repo, code, "%s%s%s%s%s%s%s%s%s", state ? state : "", state ? ": " : "",
                           message, detail || hint ? " (" : "", detail ? "detail: " : "",
                           detail ? detail : "", hint ? (detail ? "; hint: " : "hint: ") : "",
-                          hint ? hint : "");
+                          hint ? hint : "", detail || hint ? ")" : "");
+}
+
+/* Runs our own SQL on conn, without logging it. */
+static int run_quiet(migrator_repo *repo, PGconn *conn, const char *sql, int code)
+{
+    PGresult *result = PQexec(conn, sql);
+    int error = MIGRATOR_OK;
+    if (PQresultStatus(result) != PGRES_COMMAND_OK && PQresultStatus(result) != PGRES_TUPLES_OK)
+        error = result_error(repo, code, result, conn);
+    PQclear(result);
+    return error;
 }
 
 /* Runs our own SQL on conn; logged when log_migrator_sql is on. */
@@ -132,7 +143,13 @@ static void notice_receiver(void *arg, const PGresult *result)
 
 static PGconn *connect_one(migrator_repo *repo, const char *url, const char *role)
 {
-    PGconn *conn = PQconnectdb(url);
+    /* The URL expands into every setting; our application_name applies
+     * only when the URL and PGAPPNAME name none, so that a migrator waiting
+     * for another one can say who holds the lock. */
+    const char *const keywords[] = {"dbname", "fallback_application_name", NULL};
+    const char *const values[] = {url, strcmp(role, "lock") == 0 ? "migrator lock" : "migrator",
+                                  NULL};
+    PGconn *conn = PQconnectdbParams(keywords, values, 1);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         const char *text = conn ? PQerrorMessage(conn) : "out of memory";
         size_t length = strlen(text);
@@ -235,6 +252,46 @@ static void describe_holder(migrator_repo *repo, const char *query, const char *
     PQclear(result);
 }
 
+/* Bounds lock waits of our own statements on conn by the lock timeout
+ * (local: for the open transaction only; else for the session, until
+ * reset_lock_timeout). */
+static int set_lock_timeout(migrator_repo *repo, PGconn *conn, int local)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "SET %slock_timeout = %d", local ? "LOCAL " : "",
+             lock_timeout(repo));
+    return run_quiet(repo, conn, sql, MIGRATOR_EDATABASE);
+}
+
+static void reset_lock_timeout(PGconn *conn)
+{
+    PQclear(PQexec(conn, "RESET lock_timeout"));
+}
+
+static void describe_advisory_holder(migrator_repo *repo, const char *key_text, char *out,
+                                     size_t size)
+{
+    describe_holder(repo,
+                    "SELECT a.pid, coalesce(a.application_name, '') FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+                    "AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint",
+                    key_text, out, size);
+}
+
+/* The lock timeout passed while waiting for a lock on the migrations table. */
+static int table_busy(migrator_repo *repo, const char *source, const char *what)
+{
+    char holder[256];
+    describe_holder(repo,
+                    "SELECT a.pid, coalesce(a.application_name, '') FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.granted "
+                    "AND l.relation = $1::regclass AND a.pid <> pg_backend_pid()",
+                    source, holder, sizeof(holder));
+    return migrator__fail(repo, MIGRATOR_EBUSY,
+                          "timed out after %d ms waiting for the migration lock (%s %s) on %s: %s",
+                          lock_timeout(repo), what, source, repo->url_display, holder);
+}
+
 static int advisory_lock(migrator_repo *repo)
 {
     pg_connection *c = connection_of(repo);
@@ -270,11 +327,7 @@ static int advisory_lock(migrator_repo *repo)
             waited += 50;
         }
     }
-    describe_holder(repo,
-                    "SELECT a.pid, coalesce(a.application_name, '') FROM pg_locks l "
-                    "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
-                    "AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint",
-                    key_text, holder, sizeof(holder));
+    describe_advisory_holder(repo, key_text, holder, sizeof(holder));
     return migrator__fail(repo, MIGRATOR_EBUSY,
                           "timed out after %d ms waiting for the migration lock (advisory lock %s) "
                           "on %s: %s",
@@ -298,7 +351,7 @@ static int table_lock(migrator_repo *repo)
 {
     pg_connection *c = connection_of(repo);
     char *source = qualified_source(repo);
-    char *sql, holder[256];
+    char *sql;
     size_t length;
     int error;
 
@@ -331,17 +384,8 @@ static int table_lock(migrator_repo *repo)
         int timed_out = repo->errmsg && strncmp(repo->errmsg, "55P03", 5) == 0;
         PQclear(PQexec(c->lock, "ROLLBACK"));
         c->lock_open = 0;
-        if (timed_out) {
-            describe_holder(repo,
-                            "SELECT a.pid, coalesce(a.application_name, '') FROM pg_locks l "
-                            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.granted "
-                            "AND l.relation = $1::regclass AND a.pid <> pg_backend_pid()",
-                            source, holder, sizeof(holder));
-            error = migrator__fail(repo, MIGRATOR_EBUSY,
-                                   "timed out after %d ms waiting for the migration lock (LOCK "
-                                   "TABLE %s) on %s: %s",
-                                   lock_timeout(repo), source, repo->url_display, holder);
-        }
+        if (timed_out)
+            error = table_busy(repo, source, "LOCK TABLE");
     }
     free(sql);
     free(source);
@@ -469,8 +513,23 @@ static int pg_create_table(migrator_repo *repo, int lock)
     }
     if ((error = run_own(repo, c->migration, "BEGIN", MIGRATOR_EDATABASE)) < 0)
         goto done;
+    if ((error = set_lock_timeout(repo, c->migration, 1)) < 0) {
+        PQclear(PQexec(c->migration, "ROLLBACK"));
+        goto done;
+    }
     snprintf(sql, length, "SELECT pg_advisory_xact_lock(%" PRId64 ")", advisory_key(repo));
     error = run_own(repo, c->migration, sql, MIGRATOR_ESCHEMA);
+    if (error < 0 && repo->errmsg && strncmp(repo->errmsg, "55P03", 5) == 0) {
+        char key_text[32], holder[256];
+        PQclear(PQexec(c->migration, "ROLLBACK"));
+        snprintf(key_text, sizeof(key_text), "%" PRId64, advisory_key(repo));
+        describe_advisory_holder(repo, key_text, holder, sizeof(holder));
+        error = migrator__fail(repo, MIGRATOR_EBUSY,
+                               "timed out after %d ms waiting for the migration lock (advisory "
+                               "lock %s, to create %s) on %s: %s",
+                               lock_timeout(repo), key_text, source, repo->url_display, holder);
+        goto done;
+    }
     if (error >= 0 && prefix_of(repo)) {
         char *quoted = migrator__quote_identifier(prefix_of(repo));
         if (!quoted) {
@@ -479,7 +538,7 @@ static int pg_create_table(migrator_repo *repo, int lock)
             char *create = malloc(strlen(quoted) + 40);
             if (create) {
                 sprintf(create, "CREATE SCHEMA IF NOT EXISTS %s", quoted);
-                error = run_own(repo, c->migration, create, MIGRATOR_ESCHEMA);
+                error = run_quiet(repo, c->migration, create, MIGRATOR_ESCHEMA);
                 free(create);
             } else {
                 error = migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
@@ -493,7 +552,7 @@ static int pg_create_table(migrator_repo *repo, int lock)
                  "PRIMARY KEY (\"version\"))",
                  source);
         PQsetNoticeReceiver(c->migration, NULL, NULL);
-        error = run_own(repo, c->migration, sql, MIGRATOR_ESCHEMA);
+        error = run_quiet(repo, c->migration, sql, MIGRATOR_ESCHEMA); /* not logged, as Ecto */
         PQsetNoticeReceiver(c->migration, notice_receiver, repo);
     }
     if (error >= 0)
@@ -525,12 +584,23 @@ static int pg_read_versions(migrator_repo *repo, migrator_versions *out)
         return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
     }
     sprintf(sql, "SELECT \"version\"::bigint FROM %s", source);
+    /* A plain read never waits for a migration (SHARE UPDATE EXCLUSIVE lets
+     * it through), but a session holding an exclusive lock on the table
+     * would stall it: give up after the lock timeout, as for the lock. */
+    if ((error = set_lock_timeout(repo, c->migration, 0)) < 0) {
+        free(sql);
+        free(source);
+        return error;
+    }
     result = PQexec(c->migration, sql);
     if (PQresultStatus(result) != PGRES_TUPLES_OK) {
         result_error(repo, MIGRATOR_ESCHEMA, result, c->migration);
-        error =
-            migrator__fail(repo, MIGRATOR_ESCHEMA, "cannot read the migrations table %s in %s: %s",
-                           source, repo->url_display, repo->errmsg ? repo->errmsg : "");
+        if (repo->errmsg && strncmp(repo->errmsg, "55P03", 5) == 0)
+            error = table_busy(repo, source, "reading the migrations table");
+        else
+            error = migrator__fail(repo, MIGRATOR_ESCHEMA,
+                                   "cannot read the migrations table %s in %s: %s", source,
+                                   repo->url_display, repo->errmsg ? repo->errmsg : "");
     } else {
         rows = PQntuples(result);
         for (i = 0; i < rows && error >= 0; i++)
@@ -539,6 +609,7 @@ static int pg_read_versions(migrator_repo *repo, migrator_versions *out)
             error = migrator__fail(repo, error, "out of memory");
     }
     PQclear(result);
+    reset_lock_timeout(c->migration);
     free(sql);
     free(source);
     return error;

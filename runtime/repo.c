@@ -20,21 +20,42 @@ static _Thread_local char open_error[512];
 
 static const migrator_repo_config default_config = MIGRATOR_REPO_CONFIG_INIT;
 
-/* The URL with any password replaced by "***" (scheme://user:PASSWORD@host). */
+/* The URL with any password replaced by "***": in the authority
+ * (scheme://user:PASSWORD@host) and in the query (?password=PASSWORD&...). */
 static char *redact_url(const char *url)
 {
-    const char *scheme_end = strstr(url, "://"), *at, *colon;
-    char *copy;
-    if (!scheme_end || !(at = strchr(scheme_end + 3, '@')))
-        return migrator__strdup(url);
-    colon = memchr(scheme_end + 3, ':', (size_t)(at - (scheme_end + 3)));
-    if (!colon)
-        return migrator__strdup(url);
-    if (!(copy = malloc(strlen(url) + 4)))
+    const char *scheme_end = strstr(url, "://"), *at, *colon, *query;
+    size_t length = strlen(url), used = 0, i;
+    char *copy = malloc(length + 4 * 8 + 1); /* "***" is at most 4 bytes more per password */
+    size_t password_slots = 8;
+
+    if (!copy)
         return NULL;
-    memcpy(copy, url, (size_t)(colon - url) + 1);
-    strcpy(copy + (colon - url) + 1, "***");
-    strcat(copy, at);
+    at = scheme_end ? strchr(scheme_end + 3, '@') : NULL;
+    query = strchr(url, '?');
+    if (at && query && query < at)
+        at = NULL; /* an '@' in the query is not the authority's */
+    colon = at ? memchr(scheme_end + 3, ':', (size_t)(at - (scheme_end + 3))) : NULL;
+    for (i = 0; i < length;) {
+        if (colon && url + i == colon + 1) {
+            memcpy(copy + used, "***", 3);
+            used += 3;
+            i = (size_t)(at - url);
+            continue;
+        }
+        if (query && url + i > query && (url[i - 1] == '?' || url[i - 1] == '&') &&
+            strncmp(url + i, "password=", 9) == 0 && password_slots > 0) {
+            memcpy(copy + used, "password=***", 12);
+            used += 12;
+            i += 9;
+            while (i < length && url[i] != '&')
+                i++;
+            password_slots--;
+            continue;
+        }
+        copy[used++] = url[i++];
+    }
+    copy[used] = '\0';
     return copy;
 }
 

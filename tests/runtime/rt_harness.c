@@ -15,6 +15,63 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef RT_HAVE_POSTGRES
+#include "pg_test_db.h"
+#endif
+
+static rt_backend backend = RT_SQLITE;
+
+rt_backend rt_current_backend(void)
+{
+    return backend;
+}
+
+int rt_pg(void)
+{
+    return backend == RT_POSTGRES;
+}
+
+const char *rt_backend_name(void)
+{
+    return rt_pg() ? "PostgreSQL" : "SQLite";
+}
+
+/* Whether db names a PostgreSQL database (a URL) rather than a file. */
+static int is_pg_db(const char *db)
+{
+    return strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0;
+}
+
+int rt_main(int argc, char **argv, const char *area, const struct CMUnitTest *tests, size_t count)
+{
+    const char *choice = getenv("MIGRATOR_TEST_BACKEND");
+    char name[128];
+    int i;
+
+    for (i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--backend=", 10) == 0)
+            choice = argv[i] + 10;
+    if (!choice || !*choice || strcmp(choice, "sqlite") == 0) {
+        backend = RT_SQLITE;
+    } else if (strcmp(choice, "postgres") == 0 || strcmp(choice, "postgresql") == 0) {
+        backend = RT_POSTGRES;
+    } else {
+        fprintf(stderr, "%s: unknown backend \"%s\" (sqlite or postgres)\n", area, choice);
+        return 2;
+    }
+    if (backend == RT_POSTGRES) {
+#ifdef RT_HAVE_POSTGRES
+        if (!pg_test_available())
+            return pg_test_unavailable_status();
+#else
+        fprintf(stderr, "%s: built without PostgreSQL (MIGRATOR_WITH_POSTGRES is OFF)\n", area);
+        return 1;
+#endif
+    }
+    snprintf(name, sizeof(name), "runtime.%s%s", rt_pg() ? "pg." : "", area);
+    return _cmocka_run_group_tests(name, tests, count, NULL, NULL);
+}
+
 char *rt_format(const char *format, ...)
 {
     va_list args;
@@ -48,10 +105,66 @@ int rt_setup(void **state)
         free(env);
         return -1;
     }
-    env->db = rt_format("%s/test.db", env->dir);
-    env->url = rt_format("sqlite:%s", env->db);
+    if (rt_pg()) {
+#ifdef RT_HAVE_POSTGRES
+        env->db = pg_test_create_database();
+#endif
+        if (!env->db) {
+            rt_remove_tree(env->dir);
+            free(env->dir);
+            free(env);
+            return -1;
+        }
+        env->url = rt_format("%s", env->db);
+    } else {
+        env->db = rt_format("%s/test.db", env->dir);
+        env->url = rt_format("sqlite:%s", env->db);
+    }
     *state = env;
     return 0;
+}
+
+const char *rt_new_db(rt_env *env, const char *name)
+{
+    char *db = NULL;
+    char **extra = realloc(env->extra, (env->extra_count + 1) * sizeof(*extra));
+    assert_non_null(extra);
+    env->extra = extra;
+    if (rt_pg()) {
+#ifdef RT_HAVE_POSTGRES
+        db = pg_test_create_database();
+#endif
+        if (!db)
+            fail_msg("cannot create the database %s", name);
+    } else {
+        db = rt_format("%s/%s.db", env->dir, name);
+    }
+    env->extra[env->extra_count++] = db;
+    return db;
+}
+
+char *rt_db_url(const char *db)
+{
+    return is_pg_db(db) ? rt_format("%s", db) : rt_format("sqlite:%s", db);
+}
+
+void rt_reset_db(const char *db)
+{
+    if (is_pg_db(db))
+        rt_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    else
+        rt_remove_tree(db);
+}
+
+char *rt_unopenable_url(const rt_env *env)
+{
+    if (rt_pg()) {
+        /* The same server and user, a database that does not exist. */
+        const char *query = strchr(env->url, '?');
+        assert_non_null(query);
+        return rt_format("postgresql:///migrator_no_such_database%s", query);
+    }
+    return rt_format("sqlite:%s/no/such/dir/x.db", env->dir);
 }
 
 int rt_teardown(void **state)
@@ -60,6 +173,18 @@ int rt_teardown(void **state)
     if (!env)
         return 0;
     rt_remove_tree(env->dir);
+    for (size_t i = 0; i < env->extra_count; i++) {
+#ifdef RT_HAVE_POSTGRES
+        if (is_pg_db(env->extra[i]))
+            pg_test_drop_database(env->extra[i]);
+#endif
+        free(env->extra[i]);
+    }
+    free(env->extra);
+#ifdef RT_HAVE_POSTGRES
+    if (rt_pg())
+        pg_test_drop_database(env->db);
+#endif
     free(env->dir);
     free(env->db);
     free(env->url);
@@ -114,7 +239,7 @@ static sqlite3 *open_db(const char *path, int create)
     return db;
 }
 
-void rt_exec(const char *path, const char *sql)
+static void sqlite_exec(const char *path, const char *sql)
 {
     sqlite3 *db = open_db(path, 1);
     char *error = NULL;
@@ -127,7 +252,7 @@ void rt_exec(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
-long long rt_int(const char *path, const char *sql)
+static long long sqlite_int(const char *path, const char *sql)
 {
     sqlite3 *db = open_db(path, 0);
     sqlite3_stmt *statement = NULL;
@@ -149,7 +274,7 @@ long long rt_int(const char *path, const char *sql)
     return value;
 }
 
-char *rt_text(const char *path, const char *sql)
+static char *sqlite_text(const char *path, const char *sql)
 {
     sqlite3 *db = open_db(path, 0);
     sqlite3_stmt *statement = NULL;
@@ -194,7 +319,7 @@ char *rt_text(const char *path, const char *sql)
     return text;
 }
 
-int rt_has_table(const char *path, const char *name)
+static int sqlite_has_table(const char *path, const char *name)
 {
     sqlite3 *db = open_db(path, 0);
     sqlite3_stmt *statement = NULL;
@@ -211,9 +336,275 @@ int rt_has_table(const char *path, const char *name)
     return found;
 }
 
-char *rt_db_versions(const char *path)
+
+/* ---- PostgreSQL ----------------------------------------------------------------- */
+
+#ifdef RT_HAVE_POSTGRES
+static PGconn *pg_open(const char *url)
 {
-    return rt_text(path, "SELECT version FROM schema_migrations ORDER BY version");
+    PGconn *conn = pg_test_connect(url);
+    if (!conn)
+        fail_msg("cannot connect to %s", url);
+    /* Notices (CREATE ... IF NOT EXISTS) are not the test's business here. */
+    PQclear(PQexec(conn, "SET client_min_messages = warning"));
+    return conn;
+}
+
+/* Runs sql (with up to 2 text parameters); fails the test on error. */
+static PGresult *pg_run(PGconn *conn, const char *sql, int count, const char *const *params)
+{
+    PGresult *result = count ? PQexecParams(conn, sql, count, NULL, params, NULL, NULL, 0)
+                             : PQexec(conn, sql);
+    ExecStatusType status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        char *message = rt_format("%s\nwhile running: %s", PQerrorMessage(conn), sql);
+        PQclear(result);
+        PQfinish(conn);
+        fail_msg("%s", message);
+    }
+    return result;
+}
+
+static char *pg_join(const char *url, const char *sql, int count, const char *const *params)
+{
+    PGconn *conn = pg_open(url);
+    PGresult *result = pg_run(conn, sql, count, params);
+    size_t length = 1;
+    int row, rows = PQntuples(result);
+    char *text;
+    for (row = 0; row < rows; row++)
+        length += (PQgetisnull(result, row, 0) ? 4 : strlen(PQgetvalue(result, row, 0))) + 1;
+    text = malloc(length);
+    assert_non_null(text);
+    text[0] = '\0';
+    for (row = 0; row < rows; row++) {
+        if (row)
+            strcat(text, ",");
+        strcat(text, PQgetisnull(result, row, 0) ? "NULL" : PQgetvalue(result, row, 0));
+    }
+    PQclear(result);
+    PQfinish(conn);
+    return text;
+}
+#endif
+
+void rt_exec(const char *db, const char *sql)
+{
+    if (!is_pg_db(db)) {
+        sqlite_exec(db, sql);
+        return;
+    }
+#ifdef RT_HAVE_POSTGRES
+    {
+        PGconn *conn = pg_open(db);
+        PQclear(pg_run(conn, sql, 0, NULL));
+        PQfinish(conn);
+    }
+#else
+    fail_msg("built without PostgreSQL");
+#endif
+}
+
+char *rt_text(const char *db, const char *sql)
+{
+    if (!is_pg_db(db))
+        return sqlite_text(db, sql);
+#ifdef RT_HAVE_POSTGRES
+    return pg_join(db, sql, 0, NULL);
+#else
+    fail_msg("built without PostgreSQL");
+    return NULL;
+#endif
+}
+
+long long rt_int(const char *db, const char *sql)
+{
+    char *text, *end;
+    long long value;
+    if (!is_pg_db(db))
+        return sqlite_int(db, sql);
+    text = rt_text(db, sql);
+    if (!text[0])
+        fail_msg("no row from: %s", sql);
+    value = strtoll(text, &end, 10);
+    if (*end != '\0' && *end != ',')
+        fail_msg("not an integer (%s) from: %s", text, sql);
+    free(text);
+    return value;
+}
+
+int rt_has_table_in(const char *db, const char *schema, const char *name)
+{
+#ifdef RT_HAVE_POSTGRES
+    const char *params[2];
+    char *text;
+    int found;
+    assert_true(is_pg_db(db));
+    params[0] = schema;
+    params[1] = name;
+    text = pg_join(db,
+                   "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                   "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 "
+                   "AND c.relkind IN ('r', 'p')",
+                   2, params);
+    found = text[0] != '\0';
+    free(text);
+    return found;
+#else
+    (void)db, (void)schema, (void)name;
+    fail_msg("built without PostgreSQL");
+    return 0;
+#endif
+}
+
+int rt_has_table(const char *db, const char *name)
+{
+    return is_pg_db(db) ? rt_has_table_in(db, "public", name) : sqlite_has_table(db, name);
+}
+
+int rt_has_column(const char *db, const char *table, const char *column)
+{
+    char *sql, *text;
+    int found;
+    if (is_pg_db(db)) {
+#ifdef RT_HAVE_POSTGRES
+        const char *params[2];
+        params[0] = table;
+        params[1] = column;
+        text = pg_join(db,
+                       "SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' "
+                       "AND table_name = $1 AND column_name = $2",
+                       2, params);
+        found = text[0] != '\0';
+        free(text);
+        return found;
+#else
+        fail_msg("built without PostgreSQL");
+#endif
+    }
+    {
+        char *quoted = sqlite3_mprintf("%Q", table);
+        sql = rt_format("SELECT 1 FROM pragma_table_info(%s) WHERE name = '%s'", quoted, column);
+        sqlite3_free(quoted);
+    }
+    text = rt_text(db, sql);
+    found = text[0] != '\0';
+    free(text);
+    free(sql);
+    return found;
+}
+
+long long rt_table_count(const char *db)
+{
+    return rt_int(db, is_pg_db(db) ? "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname "
+                                     "NOT IN ('pg_catalog', 'information_schema')"
+                                   : "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+}
+
+char *rt_db_versions(const char *db)
+{
+    return rt_text(db, "SELECT version FROM schema_migrations ORDER BY version");
+}
+
+int rt_lock_is_free(const char *db)
+{
+    if (is_pg_db(db)) {
+#ifdef RT_HAVE_POSTGRES
+        PGconn *conn = pg_test_connect(db);
+        PGresult *result;
+        int free_;
+        if (!conn)
+            return -1;
+        PQclear(PQexec(conn, "BEGIN"));
+        result = PQexec(conn,
+                        "LOCK TABLE \"schema_migrations\" IN SHARE UPDATE EXCLUSIVE MODE NOWAIT");
+        free_ = PQresultStatus(result) == PGRES_COMMAND_OK;
+        if (!free_ && strcmp(PQresultErrorField(result, PG_DIAG_SQLSTATE), "55P03") != 0)
+            free_ = -1; /* not "lock not available" */
+        PQclear(result);
+        PQclear(PQexec(conn, "ROLLBACK"));
+        PQfinish(conn);
+        return free_;
+#else
+        return -1;
+#endif
+    }
+    {
+        sqlite3 *handle = NULL;
+        int result;
+        if (sqlite3_open_v2(db, &handle, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+            sqlite3_close(handle);
+            return -1;
+        }
+        sqlite3_busy_timeout(handle, 0);
+        result = sqlite3_exec(handle, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (result == SQLITE_OK)
+            sqlite3_exec(handle, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close(handle);
+        return result == SQLITE_OK;
+    }
+}
+
+long long rt_pg_advisory_key(const char *db, const char *prefix, const char *source)
+{
+#ifdef RT_HAVE_POSTGRES
+    const char *params[2];
+    char *text, *end;
+    long long key;
+    params[0] = prefix ? prefix : "";
+    params[1] = source;
+    text = pg_join(db,
+                   "SELECT ('x' || substr(encode(sha256(convert_to('migrator', 'UTF8') || "
+                   "'\\x00'::bytea || convert_to(current_database(), 'UTF8') || '\\x00'::bytea || "
+                   "convert_to($1, 'UTF8') || '\\x00'::bytea || convert_to($2, 'UTF8')), 'hex'), "
+                   "1, 16))::bit(64)::bigint",
+                   2, params);
+    key = strtoll(text, &end, 10);
+    assert_true(text[0] != '\0' && *end == '\0');
+    free(text);
+    return key;
+#else
+    (void)db, (void)prefix, (void)source;
+    fail_msg("built without PostgreSQL");
+    return 0;
+#endif
+}
+
+int rt_pg_advisory_is_free(const char *db, long long key)
+{
+    char *sql = rt_format("SELECT pg_try_advisory_lock(%lld)::int", key);
+    int free_;
+#ifdef RT_HAVE_POSTGRES
+    {
+        /* One session: the lock taken (if it was free) goes with it. */
+        char *text = pg_join(db, sql, 0, NULL);
+        free_ = strcmp(text, "1") == 0;
+        free(text);
+    }
+#else
+    (void)db;
+    free_ = -1;
+#endif
+    free(sql);
+    return free_;
+}
+
+char *rt_no_table_text(const char *table)
+{
+    return rt_pg() ? rt_format("42P01: relation \"%s\" does not exist", table)
+                   : rt_format("no such table: %s", table);
+}
+
+char *rt_no_table_message(const migrator_migration *m, unsigned int line, unsigned int column,
+                          const char *table, const char *first_line)
+{
+    char *text = rt_no_table_text(table), *message;
+    if (rt_pg())
+        message = rt_format("%s:%u:%u: %s (statement: %s)", m->file, line, column, text, first_line);
+    else
+        message = rt_format("%s:%u: %s (statement: %s)", m->file, line, text, first_line);
+    free(text);
+    return message;
 }
 
 char *rt_versions_string(const migrator_versions *versions)
@@ -289,6 +680,24 @@ size_t rt_log_count_prefix(const rt_log *log, const char *prefix)
     for (i = 0; i < log->count; i++)
         count += strncmp(log->lines[i].text, prefix, strlen(prefix)) == 0;
     return count;
+}
+
+size_t rt_log_strip(rt_log *log, const char *text, migrator_log_level level)
+{
+    size_t from, to = 0, removed = 0;
+    for (from = 0; from < log->count; from++) {
+        if (strcmp(log->lines[from].text, text) == 0) {
+            if (log->lines[from].level != level)
+                fail_msg("the line \"%s\" is at level %d, expected %d", text,
+                         (int)log->lines[from].level, (int)level);
+            free(log->lines[from].text);
+            removed++;
+        } else {
+            log->lines[to++] = log->lines[from];
+        }
+    }
+    log->count = to;
+    return removed;
 }
 
 char *rt_log_dump(const rt_log *log)

@@ -14,7 +14,6 @@
 #include "rt_harness.h"
 
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,13 +21,21 @@
 #include "rt_failing_migrations.h"
 #include "rt_notx_migrations.h"
 
-/* The message of migration 3 of the failing fixture. */
+/* The message of migration 3 of the failing fixture (PostgreSQL points at
+ * missing_table: line 5, column 13). */
 static char *failing_message(void)
 {
-    const migrator_migration *m3 = rt_migration(&rt_failing_migrations, 3);
-    return rt_format("%s:5: no such table: missing_table (statement: INSERT INTO missing_table "
-                     "(id))",
-                     m3->file);
+    return rt_no_table_message(rt_migration(&rt_failing_migrations, 3), 5, 13, "missing_table",
+                               "INSERT INTO missing_table (id)");
+}
+
+/* The line of the log that takes the migration lock of a transactional
+ * migration: SQLite's BEGIN IMMEDIATE, PostgreSQL's LOCK TABLE on the lock
+ * connection. */
+static const char *lock_line(void)
+{
+    return rt_pg() ? "LOCK TABLE \"schema_migrations\" IN SHARE UPDATE EXCLUSIVE MODE"
+                   : "BEGIN IMMEDIATE";
 }
 
 static void failing_migration_is_rolled_back(void **state)
@@ -65,10 +72,22 @@ static void failing_migration_is_rolled_back(void **state)
     assert_int_equal(rt_log_count_prefix(&log, "== Running 4 "), 0);
     assert_int_equal(rt_log_count_prefix(&log, "INSERT INTO \"schema_migrations\""), 2);
     /* Every transaction ended: the table's, 1's and 2's committed, 3's
-     * rolled back. */
-    assert_int_equal(rt_log_count(&log, "BEGIN IMMEDIATE"), 4);
-    assert_int_equal(rt_log_count(&log, "COMMIT"), 3);
-    assert_int_equal(rt_log_count(&log, "ROLLBACK"), 1);
+     * rolled back. PostgreSQL: the table's is BEGIN, the advisory xact lock,
+     * COMMIT; each migration has two transactions, the lock connection's
+     * (BEGIN, SET LOCAL lock_timeout, LOCK TABLE) and the migration
+     * connection's, both committed or both rolled back. */
+    if (rt_pg()) {
+        assert_int_equal(rt_log_count(&log, lock_line()), 3);
+        assert_int_equal(rt_log_count(&log, "SET LOCAL lock_timeout = 15000"), 3);
+        assert_int_equal(rt_log_count(&log, "BEGIN"), 7);
+        assert_int_equal(rt_log_count(&log, "COMMIT"), 5);
+        assert_int_equal(rt_log_count(&log, "ROLLBACK"), 2);
+        assert_int_equal(rt_log_count_prefix(&log, "SELECT pg_advisory_xact_lock("), 1);
+    } else {
+        assert_int_equal(rt_log_count(&log, "BEGIN IMMEDIATE"), 4);
+        assert_int_equal(rt_log_count(&log, "COMMIT"), 3);
+        assert_int_equal(rt_log_count(&log, "ROLLBACK"), 1);
+    }
 
     /* Again: the same failure, the same state. */
     rt_log_free(&log);
@@ -101,34 +120,17 @@ static void failing_migration_is_rolled_back(void **state)
 /* ---- callbacks ------------------------------------------------------------------ */
 
 typedef struct callback_state {
-    const char *db;             /* the database file, to look at the lock from outside */
+    const char *db;             /* the database, to look at the lock from outside */
     char trace[512];            /* "A1up,B1up,..." in call order */
     int after_begin;            /* calls */
     int before_commit;          /* calls */
-    int lock_not_held;          /* after_begin calls in which another connection could write */
+    int lock_not_held;          /* after_begin calls in which another connection could lock */
     int wrong_argument;         /* calls with a migration/direction that makes no sense */
     int record_sql;             /* 1: insert a row into cb through migrator_execute */
     int64_t fail_after_begin;   /* version whose after_begin returns fail_with */
     int64_t fail_before_commit; /* version whose before_commit returns fail_with */
     int fail_with;
 } callback_state;
-
-/* Whether another connection can take the write lock right now. */
-static int can_write_from_outside(const char *path)
-{
-    sqlite3 *db = NULL;
-    int result;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        sqlite3_close(db);
-        return -1;
-    }
-    sqlite3_busy_timeout(db, 0);
-    result = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (result == SQLITE_OK)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(db);
-    return result == SQLITE_OK;
-}
 
 static int callback(migrator_repo *repo, const migrator_migration *migration,
                     migrator_direction direction, callback_state *s, char kind)
@@ -142,16 +144,18 @@ static int callback(migrator_repo *repo, const migrator_migration *migration,
     if (s->record_sql) {
         /* In before_commit, also whether the version row is there yet. */
         char *sql = rt_format(
-            kind == 'A' ? "INSERT INTO cb (what) VALUES ('after_begin %" PRId64 " %s')"
-                        : "INSERT INTO cb (what) SELECT 'before_commit %" PRId64
-                          " %s ' || count(*) FROM schema_migrations WHERE version = %" PRId64,
+            kind == 'A' ? "INSERT INTO cb (seq, what) SELECT coalesce(max(seq), 0) + 1, "
+                          "'after_begin %" PRId64 " %s' FROM cb"
+                        : "INSERT INTO cb (seq, what) SELECT (SELECT coalesce(max(seq), 0) + 1 "
+                          "FROM cb), 'before_commit %" PRId64 " %s ' || count(*) "
+                          "FROM schema_migrations WHERE version = %" PRId64,
             migration->version, dir, migration->version);
         int result = migrator_execute(repo, sql);
         free(sql);
         if (result != MIGRATOR_OK)
             return result;
     }
-    if (kind == 'A' && s->db && can_write_from_outside(s->db) != 0)
+    if (kind == 'A' && s->db && rt_lock_is_free(s->db) != 0)
         s->lock_not_held++;
     if (kind == 'A' && migration->version == s->fail_after_begin)
         return s->fail_with;
@@ -243,7 +247,7 @@ static void callbacks_inside_the_transaction(void **state)
     migrator_run_opts opts = callback_opts(&log, &s);
     migrator_versions ran;
 
-    rt_exec(env->db, "CREATE TABLE cb (what TEXT NOT NULL)");
+    rt_exec(env->db, "CREATE TABLE cb (seq INTEGER NOT NULL, what TEXT NOT NULL)");
     repo = rt_open(env->url, NULL);
     memset(&s, 0, sizeof(s));
     s.db = env->db;
@@ -255,7 +259,7 @@ static void callbacks_inside_the_transaction(void **state)
     assert_ran(&ran, "1,2");
     assert_string_equal(s.trace, "A1up,B1up,A2up,B2up,A3up");
     /* before_commit runs before the version row is written; 3's rows are gone. */
-    assert_query(env->db, "SELECT what FROM cb ORDER BY rowid",
+    assert_query(env->db, "SELECT what FROM cb ORDER BY seq",
                  "after_begin 1 up,before_commit 1 up 0,after_begin 2 up,before_commit 2 up 0");
     assert_int_equal(s.lock_not_held, 0);
     assert_db_versions(env->db, "1,2");
@@ -268,7 +272,7 @@ static void callbacks_inside_the_transaction(void **state)
     assert_status(repo, migrator_run(repo, &rt_failing_migrations, MIGRATOR_DOWN, &opts, &ran),
                   MIGRATOR_OK);
     assert_ran(&ran, "2");
-    assert_query(env->db, "SELECT what FROM cb ORDER BY rowid",
+    assert_query(env->db, "SELECT what FROM cb ORDER BY seq",
                  "after_begin 2 down,before_commit 2 down 1");
     rt_log_free(&log);
     migrator_close(repo);
@@ -283,7 +287,7 @@ static void callback_failure(void **state)
     migrator_run_opts opts = callback_opts(&log, &s);
     migrator_versions ran;
 
-    rt_exec(env->db, "CREATE TABLE cb (what TEXT NOT NULL)");
+    rt_exec(env->db, "CREATE TABLE cb (seq INTEGER NOT NULL, what TEXT NOT NULL)");
     repo = rt_open(env->url, NULL);
     memset(&s, 0, sizeof(s));
     s.record_sql = 1;
@@ -301,7 +305,7 @@ static void callback_failure(void **state)
     assert_false(rt_has_table(env->db, "beta"));
     assert_false(rt_has_table(env->db, "gamma"));
     assert_log_table(env->db, "1up");
-    assert_query(env->db, "SELECT what FROM cb ORDER BY rowid",
+    assert_query(env->db, "SELECT what FROM cb ORDER BY seq",
                  "after_begin 1 up,before_commit 1 up 0");
     assert_true(rt_log_find(&log, "ROLLBACK", 0) >
                 rt_log_find(&log, "== Running 2 create_beta up", 0));
@@ -318,7 +322,7 @@ static void callback_failure(void **state)
     assert_string_equal(s.trace, "A2up,B2up,A3up");
     assert_db_versions(env->db, "1,2");
     assert_false(rt_has_table(env->db, "gamma"));
-    assert_query(env->db, "SELECT what FROM cb ORDER BY rowid",
+    assert_query(env->db, "SELECT what FROM cb ORDER BY seq",
                  "after_begin 1 up,before_commit 1 up 0,after_begin 2 up,before_commit 2 up 0");
 
     /* And through migrator_up. */
@@ -353,13 +357,12 @@ static void outside_transaction(void **state)
 
     /* 2's second statement fails: its first stays, no version row. */
     assert_status(repo, migrator_run(repo, t, MIGRATOR_UP, &opts, &ran), MIGRATOR_ESQL);
-    expected = rt_format("%s:6: no such table: gate (statement: INSERT INTO gate (x) VALUES (2))",
-                         m2->file);
+    expected = rt_no_table_message(m2, 6, 13, "gate", "INSERT INTO gate (x) VALUES (2)");
     assert_string_equal(migrator_errmsg(repo), expected);
     free(expected);
     assert_ran(&ran, "1");
     assert_db_versions(env->db, "1");
-    assert_query(env->db, "SELECT x FROM t ORDER BY rowid", "2");
+    assert_query(env->db, "SELECT x FROM t ORDER BY x", "2");
     assert_string_equal(s.trace, "A1up,B1up");
     /* No transaction around 2's statements, nothing to roll back. */
     running = rt_log_find(&log, "== Running 2 outside up", 0);
@@ -379,7 +382,7 @@ static void outside_transaction(void **state)
     assert_status(repo, migrator_run(repo, t, MIGRATOR_UP, &opts, &ran), MIGRATOR_OK);
     assert_ran(&ran, "2,3");
     assert_db_versions(env->db, "1,2,3");
-    assert_query(env->db, "SELECT x FROM t ORDER BY rowid", "2,2,3");
+    assert_query(env->db, "SELECT x FROM t ORDER BY x", "2,2,3");
     assert_query(env->db, "SELECT x FROM gate", "2");
     assert_string_equal(s.trace, "A3up,B3up");
     assert_logged(&log, MIGRATOR_LOG_INFO, "== Running 2 outside up");
@@ -397,7 +400,7 @@ static void outside_transaction(void **state)
     assert_status(repo, migrator_down(repo, t, 2, &opts), MIGRATOR_OK);
     assert_string_equal(s.trace, "A3down,B3down");
     assert_db_versions(env->db, "1");
-    assert_query(env->db, "SELECT x FROM t ORDER BY rowid", "");
+    assert_query(env->db, "SELECT x FROM t ORDER BY x", "");
     rt_log_free(&log);
     migrator_close(repo);
 }
@@ -457,12 +460,14 @@ static void group_one_transaction(void **state)
     assert_ran(&ran, "1,2,3,4");
     assert_db_versions(env->db, "1,2,3,4");
     assert_log_table(env->db, "1up,2up,3up,4up");
-    assert_int_equal(rt_log_count(&log, "BEGIN IMMEDIATE"), 1);
-    assert_int_equal(rt_log_count(&log, "COMMIT"), 1);
+    /* One lock, one transaction (PostgreSQL: one on each connection). */
+    assert_int_equal(rt_log_count(&log, lock_line()), 1);
+    assert_int_equal(rt_log_count(&log, "COMMIT"), rt_pg() ? 2 : 1);
     assert_int_equal(rt_log_count_prefix(&log, "INSERT INTO \"schema_migrations\""), 4);
     assert_int_equal(rt_log_count_prefix(&log, "== Running "), 4);
     assert_int_equal(rt_log_count_prefix(&log, "== Migrated "), 4);
-    assert_true(rt_log_find(&log, "BEGIN IMMEDIATE", 0) <
+    assert_true(rt_log_find(&log, lock_line(), 0) >= 0);
+    assert_true(rt_log_find(&log, lock_line(), 0) <
                 rt_log_find(&log, "== Running 1 create_alpha up", 0));
     assert_true(rt_log_find(&log, "COMMIT", 0) >
                 rt_log_find_prefix(&log, "== Running 4 create_delta up", 0));
@@ -473,8 +478,8 @@ static void group_one_transaction(void **state)
     assert_status(repo, migrator_run(repo, &rt_basic_migrations, MIGRATOR_DOWN, &opts, &ran),
                   MIGRATOR_OK);
     assert_ran(&ran, "4,3,2");
-    assert_int_equal(rt_log_count(&log, "BEGIN IMMEDIATE"), 1);
-    assert_int_equal(rt_log_count(&log, "COMMIT"), 1);
+    assert_int_equal(rt_log_count(&log, lock_line()), 1);
+    assert_int_equal(rt_log_count(&log, "COMMIT"), rt_pg() ? 2 : 1);
     assert_int_equal(rt_log_count_prefix(&log, "DELETE FROM \"schema_migrations\""), 3);
     assert_db_versions(env->db, "1");
     assert_log_table(env->db, "1up,2up,3up,4up,4down,3down,2down");
@@ -518,7 +523,7 @@ static void group_refuses_non_transactional(void **state)
     migrator_close(repo);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(failing_migration_is_rolled_back, rt_setup, rt_teardown),
@@ -530,5 +535,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(group_one_transaction, rt_setup, rt_teardown),
         cmocka_unit_test_setup_teardown(group_refuses_non_transactional, rt_setup, rt_teardown),
     };
-    return cmocka_run_group_tests_name("runtime.failure", tests, NULL, NULL);
+    return RT_MAIN("failure", tests);
 }

@@ -240,7 +240,7 @@ static void to_and_to_exclusive(void **state)
         char *remaining = remaining_after(c);
         char *versions;
 
-        rt_remove_tree(env->db);
+        rt_reset_db(env->db);
         repo = rt_open(env->url, NULL);
         if (c->direction == MIGRATOR_DOWN)
             run_expect(repo, &rt_gaps_migrations, MIGRATOR_UP, MIGRATOR_STRATEGY_ALL, 0,
@@ -393,9 +393,19 @@ static void migrated_versions_sorted(void **state)
     assert_status(repo, migrator_migrated_versions(repo, &opts, &versions), MIGRATOR_OK);
     assert_ran(&versions, "");
     assert_true(rt_has_table(env->db, "schema_migrations"));
-    assert_query(env->db, "SELECT sql FROM sqlite_master WHERE name = 'schema_migrations'",
-                 "CREATE TABLE \"schema_migrations\" (\"version\" INTEGER PRIMARY KEY, "
-                 "\"inserted_at\" TEXT)");
+    if (rt_pg())
+        /* Ecto's Postgres table: "version" bigint PRIMARY KEY, "inserted_at"
+         * timestamp(0). */
+        assert_query(env->db,
+                     "SELECT column_name || ' ' || data_type || ' ' || "
+                     "coalesce(datetime_precision, -1) || ' ' || is_nullable "
+                     "FROM information_schema.columns WHERE table_schema = 'public' AND "
+                     "table_name = 'schema_migrations' ORDER BY ordinal_position",
+                     "version bigint -1 NO,inserted_at timestamp without time zone 0 YES");
+    else
+        assert_query(env->db, "SELECT sql FROM sqlite_master WHERE name = 'schema_migrations'",
+                     "CREATE TABLE \"schema_migrations\" (\"version\" INTEGER PRIMARY KEY, "
+                     "\"inserted_at\" TEXT)");
 
     assert_status(repo, migrator_up(repo, &rt_basic_migrations, 3, &opts), MIGRATOR_OK);
     rt_exec(env->db, "INSERT INTO schema_migrations (version, inserted_at) VALUES "
@@ -410,7 +420,8 @@ static void migrated_versions_sorted(void **state)
     migrator_close(repo);
 }
 
-/* inserted_at is UTC YYYY-MM-DDThh:mm:ss. */
+/* inserted_at is UTC YYYY-MM-DDThh:mm:ss text on SQLite; on PostgreSQL a
+ * timestamp(0) (Ecto's), UTC, "YYYY-MM-DD hh:mm:ss" as text. */
 static void inserted_at_format(void **state)
 {
     rt_env *env = RT_ENV(state);
@@ -420,6 +431,21 @@ static void inserted_at_format(void **state)
 
     assert_status(repo, migrator_run(repo, &rt_basic_migrations, MIGRATOR_UP, &opts, NULL),
                   MIGRATOR_OK);
+    if (rt_pg()) {
+        assert_int_equal(rt_int(env->db, "SELECT count(*) FROM schema_migrations WHERE "
+                                         "inserted_at::text ~ "
+                                         "'^[0-9]{4}-[0-1][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:"
+                                         "[0-6][0-9]$'"),
+                         4);
+        /* UTC, now: within two minutes of the server's clock. */
+        assert_int_equal(rt_int(env->db, "SELECT count(*) FROM schema_migrations WHERE "
+                                         "abs(extract(epoch FROM (now() AT TIME ZONE 'UTC') - "
+                                         "inserted_at)) < 120"),
+                         4);
+        rt_log_free(&log);
+        migrator_close(repo);
+        return;
+    }
     assert_int_equal(rt_int(env->db, "SELECT count(*) FROM schema_migrations WHERE "
                                      "typeof(inserted_at) = 'text' AND length(inserted_at) = 19 "
                                      "AND inserted_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-"
@@ -434,21 +460,26 @@ static void inserted_at_format(void **state)
     migrator_close(repo);
 }
 
-/* A database whose schema_migrations Ecto created (ecto_sqlite3), with
- * Ecto's rows. */
+/* A database whose schema_migrations Ecto created (ecto_sqlite3, or Ecto's
+ * Postgres adapter), with Ecto's rows. */
 static void reads_ecto_database(void **state)
 {
     rt_env *env = RT_ENV(state);
-    static const char ecto_sql[] =
-        "CREATE TABLE \"schema_migrations\" (\"version\" INTEGER PRIMARY KEY, \"inserted_at\" "
-        "TEXT)";
+    const char *ecto_sql =
+        rt_pg() ? "CREATE TABLE \"schema_migrations\" (\"version\" bigint, \"inserted_at\" "
+                  "timestamp(0), PRIMARY KEY (\"version\"))"
+                : "CREATE TABLE \"schema_migrations\" (\"version\" INTEGER PRIMARY KEY, "
+                  "\"inserted_at\" TEXT)";
+    /* PostgreSQL shows a timestamp with a space; SQLite keeps Ecto's text. */
+    const char sep = rt_pg() ? ' ' : 'T';
     migrator_repo *repo;
     rt_log log = {NULL, 0};
     migrator_run_opts opts = rt_opts(&log);
     migrator_status_list list;
     migrator_versions versions, ran;
     char *setup =
-        rt_format("%s; CREATE TABLE log (version INTEGER NOT NULL, direction TEXT NOT NULL); "
+        rt_format("%s; CREATE TABLE log (seq INTEGER NOT NULL, version INTEGER NOT NULL, "
+                  "direction TEXT NOT NULL); "
                   "CREATE TABLE alpha (id INTEGER PRIMARY KEY, note TEXT); "
                   "CREATE TABLE beta (id INTEGER PRIMARY KEY, note TEXT); "
                   "INSERT INTO \"schema_migrations\" (\"version\", \"inserted_at\") VALUES "
@@ -477,16 +508,31 @@ static void reads_ecto_database(void **state)
     assert_log_table(env->db, "3up,4up");
     assert_db_versions(env->db, "1,2,3,4,20230101120000");
     /* The table is Ecto's still, and Ecto's rows are untouched. */
-    assert_query(env->db, "SELECT sql FROM sqlite_master WHERE name = 'schema_migrations'",
-                 ecto_sql);
-    assert_query(env->db,
-                 "SELECT inserted_at FROM schema_migrations WHERE version IN (1, 2) "
-                 "ORDER BY version",
-                 "2023-11-02T09:14:07,2023-11-02T09:14:08");
+    if (rt_pg())
+        assert_query(env->db,
+                     "SELECT column_name || ' ' || data_type || ' ' || "
+                     "coalesce(datetime_precision, -1) FROM information_schema.columns WHERE "
+                     "table_schema = 'public' AND table_name = 'schema_migrations' "
+                     "ORDER BY ordinal_position",
+                     "version bigint -1,inserted_at timestamp without time zone 0");
+    else
+        assert_query(env->db, "SELECT sql FROM sqlite_master WHERE name = 'schema_migrations'",
+                     ecto_sql);
+    {
+        char *expected = rt_format("2023-11-02%c09:14:07,2023-11-02%c09:14:08", sep, sep);
+        assert_query(env->db,
+                     "SELECT inserted_at FROM schema_migrations WHERE version IN (1, 2) "
+                     "ORDER BY version",
+                     expected);
+        free(expected);
+    }
     /* Rows we add have the same form. */
-    assert_int_equal(rt_int(env->db, "SELECT count(*) FROM schema_migrations WHERE "
-                                     "inserted_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
-                                     "T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]'"),
+    assert_int_equal(rt_int(env->db, rt_pg() ? "SELECT count(*) FROM schema_migrations WHERE "
+                                               "inserted_at::text ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2} "
+                                               "[0-9]{2}:[0-9]{2}:[0-9]{2}$'"
+                                             : "SELECT count(*) FROM schema_migrations WHERE "
+                                               "inserted_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-"
+                                               "[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]'"),
                      5);
 
     run_expect(repo, &rt_basic_migrations, MIGRATOR_DOWN, MIGRATOR_STRATEGY_ALL, 0, MIGRATOR_OK,
@@ -573,9 +619,11 @@ static void empty_down_section(void **state)
 /* sqlite::memory: databases work (and migrator_execute on them). */
 static void memory_database(void **state)
 {
-    migrator_repo *repo = rt_open("sqlite::memory:", NULL);
+    migrator_repo *repo;
     migrator_versions ran, versions;
     (void)state;
+    RT_ONLY(RT_SQLITE, "sqlite::memory: is a SQLite URL form");
+    repo = rt_open("sqlite::memory:", NULL);
     assert_status(repo, migrator_run(repo, &rt_basic_migrations, MIGRATOR_UP, NULL, &ran),
                   MIGRATOR_OK);
     assert_ran(&ran, "1,2,3,4");
@@ -633,8 +681,12 @@ static void failing_down_section(void **state)
     run_expect(repo, t, MIGRATOR_UP, MIGRATOR_STRATEGY_ALL, 0, MIGRATOR_OK, "1");
     assert_status(repo, migrator_run(repo, t, MIGRATOR_DOWN, NULL, &ran), MIGRATOR_ESQL);
     assert_ran(&ran, "");
-    expected = rt_format("%s:7: no such table: nope_down (statement: DROP TABLE)",
-                         rt_migration(t, 1)->file);
+    /* PostgreSQL gives no position for DROP TABLE of a missing table. */
+    expected = rt_pg() ? rt_format("%s:7: 42P01: table \"nope_down\" does not exist (statement: "
+                                   "DROP TABLE)",
+                                   rt_migration(t, 1)->file)
+                       : rt_format("%s:7: no such table: nope_down (statement: DROP TABLE)",
+                                   rt_migration(t, 1)->file);
     assert_string_equal(migrator_errmsg(repo), expected);
     free(expected);
     assert_db_versions(env->db, "1");
@@ -644,7 +696,7 @@ static void failing_down_section(void **state)
     migrator_close(repo);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(all_up_then_all_down, rt_setup, rt_teardown),
@@ -664,5 +716,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(extreme_versions, rt_setup, rt_teardown),
         cmocka_unit_test_setup_teardown(failing_down_section, rt_setup, rt_teardown),
     };
-    return cmocka_run_group_tests_name("runtime.run", tests, NULL, NULL);
+    return RT_MAIN("run", tests);
 }
