@@ -53,9 +53,9 @@
 
 /* A fresh database per case. */
 typedef struct db {
-    char *url;      /* postgresql:///NAME?host=...&port=...&user=... */
-    char *name;     /* current_database() */
-    PGconn *conn;   /* for assertions */
+    char *url;    /* postgresql:///NAME?host=...&port=...&user=... */
+    char *name;   /* current_database() */
+    PGconn *conn; /* for assertions */
 } db;
 
 static int setup(void **state)
@@ -331,9 +331,9 @@ static void concurrent_rounds(const char *lock, int rounds)
         for (i = 0; i < PROCESSES; i++) {
             char tag[16];
             snprintf(tag, sizeof(tag), "p%d", i);
-            pg_start(&procs[i], dir, tag, gate,
-                     program, (const char *const[]){"migrate", "--url", url, "--migration-lock",
-                                                    lock, NULL});
+            pg_start(
+                &procs[i], dir, tag, gate, program,
+                (const char *const[]){"migrate", "--url", url, "--migration-lock", lock, NULL});
         }
         close(gate[0]);
         close(gate[1]); /* end of file: every process goes */
@@ -353,8 +353,7 @@ static void concurrent_rounds(const char *lock, int rounds)
             pg_proc_free(&procs[i]);
         }
         assert_int_equal(pq_int(conn, "SELECT count(*) FROM hits"), CONC_MIGRATIONS);
-        assert_int_equal(pq_int(conn, "SELECT count(DISTINCT version) FROM hits"),
-                         CONC_MIGRATIONS);
+        assert_int_equal(pq_int(conn, "SELECT count(DISTINCT version) FROM hits"), CONC_MIGRATIONS);
         assert_int_equal(pq_int(conn, "SELECT count(*) FROM schema_migrations"), CONC_MIGRATIONS);
         assert_int_equal(pq_int(conn, "SELECT count(*) FROM hits JOIN schema_migrations "
                                       "USING (version)"),
@@ -409,8 +408,8 @@ static void concurrently_under(db *d, const char *lock)
     assert_cli(&r, 0, "", NULL);
     assert_contains(r.err, "== Migrated " V2 " in ");
     gen_result_free(&r);
-    print_message("migrate with CREATE INDEX CONCURRENTLY (%s): %.2f s\n",
-                  lock ? lock : "default", seconds);
+    print_message("migrate with CREATE INDEX CONCURRENTLY (%s): %.2f s\n", lock ? lock : "default",
+                  seconds);
     assert_int_equal(pq_int(d->conn, VALID_INDEXES), 2);
     assert_versions_are(d->conn, V1 "," V2 "," V3);
     assert_int_equal(pq_int(d->conn, ADVISORY_LOCKS), 0);
@@ -922,8 +921,10 @@ static void error_position_mapped(void **state)
     PG_RUN(&r, 30, pg_bin("pgerror"), "migrate", "--url", d->url);
     assert_cli(&r, 1, "",
                UP(V1, "create_items") "== Running " V2 " bad_column up\n"
-               "pgerror_main: error: fixtures/pgerror/20240101000002_bad_column.sql:5:8: 42703: "
-               "column \"x\" does not exist (statement: INSERT INTO items (id, label))\n");
+                                      "pgerror_main: error: "
+                                      "fixtures/pgerror/20240101000002_bad_column.sql:5:8: 42703: "
+                                      "column \"x\" does not exist (statement: INSERT INTO items "
+                                      "(id, label))\n");
     gen_result_free(&r);
     assert_versions_are(d->conn, V1);
     assert_int_equal(pq_int(d->conn, "SELECT count(*) FROM items"), 0);
@@ -950,8 +951,7 @@ static void dollar_quotes_up_and_down(void **state)
 
         PG_RUN(&r, 30, pg_bin("pgdollar"), "rollback", "--url", d->url);
         assert_cli(&r, 0, "",
-                   "== Running " V1 " counters down\ndropped; both\n== Migrated " V1
-                   " in 0.0s\n");
+                   "== Running " V1 " counters down\ndropped; both\n== Migrated " V1 " in 0.0s\n");
         gen_result_free(&r);
         assert_int_equal(pq_int(d->conn, "SELECT count(*) FROM pg_proc WHERE proname IN "
                                          "('bump', 'twice')"),
@@ -977,8 +977,8 @@ static void password_hidden_in_url(void **state)
     for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
         for (j = 0; j < sizeof(commands) / sizeof(commands[0]); j++) {
             gen_result r;
-            PG_RUN(&r, 30, pg_bin("pglock"), commands[j], "--url", urls[i],
-                   "--log-migrator-sql", "--log-migrations-sql");
+            PG_RUN(&r, 30, pg_bin("pglock"), commands[j], "--url", urls[i], "--log-migrator-sql",
+                   "--log-migrations-sql");
             assert_cli(&r, 1, "", NULL);
             assert_contains(r.err, "u:***@");
             assert_contains(r.err, "/nonexistent-dir");

@@ -48,8 +48,8 @@ const char *pg_bin(const char *name)
     return cli_program(variable);
 }
 
-void pg_start(pg_proc *proc, const char *dir, const char *tag, const int *gate,
-              const char *program, const char *const *args)
+void pg_start(pg_proc *proc, const char *dir, const char *tag, const int *gate, const char *program,
+              const char *const *args)
 {
     size_t count = 0, i;
     char **argv;

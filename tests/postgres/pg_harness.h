@@ -37,8 +37,8 @@ const char *pg_bin(const char *name);
  * gate[0] (the parent closes both ends once every gated child is started,
  * and they all go at once). DATABASE_URL is removed from the child's
  * environment. */
-void pg_start(pg_proc *proc, const char *dir, const char *tag, const int *gate,
-              const char *program, const char *const *args);
+void pg_start(pg_proc *proc, const char *dir, const char *tag, const int *gate, const char *program,
+              const char *const *args);
 
 /* Waits up to timeout seconds for proc; on timeout kills it with SIGKILL
  * and fails the test, printing what it wrote. Fills result (status: exit

@@ -336,7 +336,6 @@ static int sqlite_has_table(const char *path, const char *name)
     return found;
 }
 
-
 /* ---- PostgreSQL ----------------------------------------------------------------- */
 
 #ifdef RT_HAVE_POSTGRES
@@ -353,8 +352,8 @@ static PGconn *pg_open(const char *url)
 /* Runs sql (with up to 2 text parameters); fails the test on error. */
 static PGresult *pg_run(PGconn *conn, const char *sql, int count, const char *const *params)
 {
-    PGresult *result = count ? PQexecParams(conn, sql, count, NULL, params, NULL, NULL, 0)
-                             : PQexec(conn, sql);
+    PGresult *result =
+        count ? PQexecParams(conn, sql, count, NULL, params, NULL, NULL, 0) : PQexec(conn, sql);
     ExecStatusType status = PQresultStatus(result);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         char *message = rt_format("%s\nwhile running: %s", PQerrorMessage(conn), sql);
@@ -516,8 +515,8 @@ int rt_lock_is_free(const char *db)
         if (!conn)
             return -1;
         PQclear(PQexec(conn, "BEGIN"));
-        result = PQexec(conn,
-                        "LOCK TABLE \"schema_migrations\" IN SHARE UPDATE EXCLUSIVE MODE NOWAIT");
+        result =
+            PQexec(conn, "LOCK TABLE \"schema_migrations\" IN SHARE UPDATE EXCLUSIVE MODE NOWAIT");
         free_ = PQresultStatus(result) == PGRES_COMMAND_OK;
         if (!free_ && strcmp(PQresultErrorField(result, PG_DIAG_SQLSTATE), "55P03") != 0)
             free_ = -1; /* not "lock not available" */
@@ -572,11 +571,15 @@ long long rt_pg_advisory_key(const char *db, const char *prefix, const char *sou
 
 int rt_pg_advisory_is_free(const char *db, long long key)
 {
-    char *sql = rt_format("SELECT pg_try_advisory_lock(%lld)::int", key);
+    /* Takes the key if it is free and gives it back in the same query, so
+     * that no one finds it held by this check's session while the server
+     * processes the disconnection. */
+    char *sql = rt_format("SELECT CASE WHEN pg_try_advisory_lock(%lld) "
+                          "THEN pg_advisory_unlock(%lld)::int ELSE 0 END",
+                          key, key);
     int free_;
 #ifdef RT_HAVE_POSTGRES
     {
-        /* One session: the lock taken (if it was free) goes with it. */
         char *text = pg_join(db, sql, 0, NULL);
         free_ = strcmp(text, "1") == 0;
         free(text);
@@ -600,7 +603,8 @@ char *rt_no_table_message(const migrator_migration *m, unsigned int line, unsign
 {
     char *text = rt_no_table_text(table), *message;
     if (rt_pg())
-        message = rt_format("%s:%u:%u: %s (statement: %s)", m->file, line, column, text, first_line);
+        message =
+            rt_format("%s:%u:%u: %s (statement: %s)", m->file, line, column, text, first_line);
     else
         message = rt_format("%s:%u: %s (statement: %s)", m->file, line, text, first_line);
     free(text);

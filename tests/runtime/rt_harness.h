@@ -41,26 +41,26 @@ const char *rt_backend_name(void);
  * (else returns pg_test_unavailable_status(): 77 skipped, or 1 failed when
  * MIGRATOR_REQUIRE_POSTGRES=1), and runs the group "runtime.<area>" or
  * "runtime.pg.<area>". */
-int rt_main(int argc, char **argv, const char *area, const struct CMUnitTest *tests,
-            size_t count);
-#define RT_MAIN(area, tests) rt_main(argc, argv, (area), (tests), sizeof(tests) / sizeof((tests)[0]))
+int rt_main(int argc, char **argv, const char *area, const struct CMUnitTest *tests, size_t count);
+#define RT_MAIN(area, tests)                                                                       \
+    rt_main(argc, argv, (area), (tests), sizeof(tests) / sizeof((tests)[0]))
 
 /* Skips the current test (with the reason on stdout) unless the run is on
  * backend. Use sparingly: every use is listed in the report of the suite. */
 #define RT_ONLY(backend, reason)                                                                   \
     do {                                                                                           \
         if (rt_current_backend() != (backend)) {                                                   \
-            print_message("[ SKIP     ] not on %s: %s\n", rt_backend_name(), (reason));             \
+            print_message("[ SKIP     ] not on %s: %s\n", rt_backend_name(), (reason));            \
             skip();                                                                                \
         }                                                                                          \
     } while (0)
 
 /* Per-test state: a fresh directory and a fresh database. */
 typedef struct rt_env {
-    char *dir; /* absolute path of the temporary directory */
-    char *db;  /* SQLite: dir/test.db (not created yet); PostgreSQL: the database's URL */
-    char *url; /* the URL to give migrator_open: "sqlite:" db, or the postgresql:// URL */
-    char **extra;       /* more databases of the test (rt_new_db), dropped in teardown */
+    char *dir;    /* absolute path of the temporary directory */
+    char *db;     /* SQLite: dir/test.db (not created yet); PostgreSQL: the database's URL */
+    char *url;    /* the URL to give migrator_open: "sqlite:" db, or the postgresql:// URL */
+    char **extra; /* more databases of the test (rt_new_db), dropped in teardown */
     size_t extra_count;
 } rt_env;
 
@@ -206,7 +206,7 @@ size_t rt_log_strip(rt_log *log, const char *text, migrator_log_level level);
 /* On PostgreSQL, removes the RT_LOG_EXISTS_NOTICE lines (at INFO) and
  * checks there were expected of them; on SQLite checks there are none. */
 #define rt_log_strip_notices(log, expected)                                                        \
-    assert_int_equal(rt_log_strip((log), RT_LOG_EXISTS_NOTICE, MIGRATOR_LOG_INFO),                  \
+    assert_int_equal(rt_log_strip((log), RT_LOG_EXISTS_NOTICE, MIGRATOR_LOG_INFO),                 \
                      rt_pg() ? (size_t)(expected) : 0u)
 /* All lines as "[level] text\n"... (malloc'd), for failure messages. */
 char *rt_log_dump(const rt_log *log);

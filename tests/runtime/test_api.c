@@ -225,7 +225,8 @@ static void open_pg_password_redacted(void **state)
     assert_null(repo);
     print_message("%s\n", migrator_errmsg(NULL));
     assert_null(strstr(migrator_errmsg(NULL), "pa55word"));
-    assert_non_null(strstr(migrator_errmsg(NULL), "postgresql://postgres:***@/migrator_no_such_database"));
+    assert_non_null(
+        strstr(migrator_errmsg(NULL), "postgresql://postgres:***@/migrator_no_such_database"));
     free(url);
 }
 

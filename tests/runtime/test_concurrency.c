@@ -194,8 +194,8 @@ static void concurrent_rounds(rt_env *env, migrator_lock_mode mode)
         free(name);
         free(url);
     }
-    print_message("%s: %d rounds of %d processes in %.1f s\n", rt_backend_name(), ROUNDS,
-                  PROCESSES, now_seconds() - started);
+    print_message("%s: %d rounds of %d processes in %.1f s\n", rt_backend_name(), ROUNDS, PROCESSES,
+                  now_seconds() - started);
 }
 
 /* The default lock: SQLite BEGIN IMMEDIATE, PostgreSQL LOCK TABLE. */

@@ -48,10 +48,11 @@ static void esql_message_has_the_whole_first_line(void **state)
 static void log_migrator_sql_insert_and_delete_exact(void **state)
 {
     const char *insert =
-        rt_pg() ? "INSERT INTO \"schema_migrations\" (\"version\", \"inserted_at\") VALUES ($1, $2) "
-                  "[1, \""
-                : "INSERT INTO \"schema_migrations\" (\"version\", \"inserted_at\") VALUES (?, ?) "
-                  "[1, \"";
+        rt_pg()
+            ? "INSERT INTO \"schema_migrations\" (\"version\", \"inserted_at\") VALUES ($1, $2) "
+              "[1, \""
+            : "INSERT INTO \"schema_migrations\" (\"version\", \"inserted_at\") VALUES (?, ?) "
+              "[1, \"";
     rt_env *env = RT_ENV(state);
     migrator_repo *repo = rt_open(env->url, NULL);
     rt_log log = {NULL, 0};

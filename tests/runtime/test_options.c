@@ -385,9 +385,9 @@ static void log_migrator_sql(void **state)
     const char *insert =
         rt_pg() ? "INSERT INTO \"schema_migrations\" (\"version\", \"inserted_at\") VALUES ($1, $2)"
                 : "INSERT INTO \"schema_migrations\" (\"version\", \"inserted_at\") VALUES (?, ?)";
-    const char *delete_sql = rt_pg()
-                                 ? "DELETE FROM \"schema_migrations\" WHERE \"version\" = $1::bigint"
-                                 : "DELETE FROM \"schema_migrations\" WHERE \"version\" = ?";
+    const char *delete_sql =
+        rt_pg() ? "DELETE FROM \"schema_migrations\" WHERE \"version\" = $1::bigint"
+                : "DELETE FROM \"schema_migrations\" WHERE \"version\" = ?";
     const char *const *before = rt_pg() ? pg_before : sqlite_before;
     const char *const *after = rt_pg() ? pg_after : sqlite_after;
     size_t nb = count_of(before), na = count_of(after), at;
@@ -1173,10 +1173,11 @@ static void pg_skip_table_creation_read_only(rt_env *env)
     char why[512] = "";
     int result;
 
-    rt_exec(env->db, "CREATE TABLE \"schema_migrations\" (\"version\" bigint, \"inserted_at\" "
-                     "timestamp(0), PRIMARY KEY (\"version\")); INSERT INTO schema_migrations VALUES "
-                     "(1, '2024-01-01T00:00:00'), (2, '2024-01-01T00:00:00'), "
-                     "(3, '2024-01-01T00:00:00'), (4, '2024-01-01T00:00:00')");
+    rt_exec(env->db,
+            "CREATE TABLE \"schema_migrations\" (\"version\" bigint, \"inserted_at\" "
+            "timestamp(0), PRIMARY KEY (\"version\")); INSERT INTO schema_migrations VALUES "
+            "(1, '2024-01-01T00:00:00'), (2, '2024-01-01T00:00:00'), "
+            "(3, '2024-01-01T00:00:00'), (4, '2024-01-01T00:00:00')");
     rt_exec(other, "CREATE TABLE unrelated (x INTEGER)");
     setup = rt_format("CREATE ROLE %s LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC; "
                       "REVOKE CREATE ON DATABASE %s FROM PUBLIC; "
@@ -1456,8 +1457,9 @@ static void prefix_schema(void **state)
     assert_true(rt_has_table_in(env->db, "Tenant \"B\"", "schema_migrations"));
     assert_true(rt_has_table_in(env->db, "Tenant \"B\"", "beta"));
     assert_false(rt_has_table_in(env->db, "Tenant \"B\"", "gamma"));
-    assert_query(env->db, "SELECT version FROM \"Tenant \"\"B\"\"\".schema_migrations ORDER BY "
-                          "version",
+    assert_query(env->db,
+                 "SELECT version FROM \"Tenant \"\"B\"\"\".schema_migrations ORDER BY "
+                 "version",
                  "1,2");
 
     /* Rolling tenant_a back leaves the other alone. */
@@ -1552,8 +1554,7 @@ static void prefix_outside_transaction(void **state)
                  "1,2,3");
     /* The session's search_path is back: unqualified names are public's. */
     before = rt_text(env->db, "SELECT current_setting('search_path')");
-    assert_status(repo, migrator_execute(repo, "CREATE TABLE after_notx (x INTEGER)"),
-                  MIGRATOR_OK);
+    assert_status(repo, migrator_execute(repo, "CREATE TABLE after_notx (x INTEGER)"), MIGRATOR_OK);
     assert_true(rt_has_table(env->db, "after_notx"));
     assert_false(rt_has_table_in(env->db, "tenant_n", "after_notx"));
     after = rt_text(env->db, "SELECT current_setting('search_path')");
