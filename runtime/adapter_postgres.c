@@ -35,7 +35,8 @@
 typedef struct pg_connection {
     PGconn *lock;      /* holds the migration lock */
     PGconn *migration; /* runs migrations and writes version rows */
-    char *database;    /* current_database(), for the advisory key */
+    char *database;    /* the connection's database, for the advisory key */
+    char *target;      /* the URL, to open the lock connection when first needed */
     int lock_open;     /* the lock connection has an open lock transaction */
     int advisory_held; /* the session advisory lock is held */
     int64_t advisory_key;
@@ -167,21 +168,17 @@ static PGconn *connect_one(migrator_repo *repo, const char *url, const char *rol
 static int pg_open(migrator_repo *repo, const char *target)
 {
     pg_connection *c = calloc(1, sizeof(*c));
-    PGresult *result;
 
     if (!c)
         return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
     repo->connection = c;
-    if (!(c->migration = connect_one(repo, target, "migration")) ||
-        !(c->lock = connect_one(repo, target, "lock")))
+    /* The lock connection is opened when a lock is first needed: status and
+     * a no-op migrate never need it (one connection, as a plain client). */
+    if (!(c->migration = connect_one(repo, target, "migration")))
         return MIGRATOR_EOPEN;
-    result = PQexec(c->lock, "SELECT current_database()");
-    if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1)
-        c->database = migrator__strdup(PQgetvalue(result, 0, 0));
-    PQclear(result);
-    if (!c->database)
-        return migrator__fail(repo, MIGRATOR_EOPEN, "cannot read current_database() on %s",
-                              repo->url_display);
+    if (!(c->target = migrator__strdup(target)) ||
+        !(c->database = migrator__strdup(PQdb(c->migration))))
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
     return MIGRATOR_OK;
 }
 
@@ -193,6 +190,7 @@ static void pg_close(migrator_repo *repo)
     PQfinish(c->migration); /* ends every session lock and transaction */
     PQfinish(c->lock);
     free(c->database);
+    free(c->target);
     free(c->saved_search_path);
     free(c);
     repo->connection = NULL;
@@ -252,6 +250,15 @@ static void describe_holder(migrator_repo *repo, const char *query, const char *
     PQclear(result);
 }
 
+/* Opens the lock connection the first time a lock is taken. */
+static int need_lock_connection(migrator_repo *repo)
+{
+    pg_connection *c = connection_of(repo);
+    if (c->lock)
+        return MIGRATOR_OK;
+    return (c->lock = connect_one(repo, c->target, "lock")) ? MIGRATOR_OK : MIGRATOR_EOPEN;
+}
+
 /* Bounds lock waits of our own statements on conn by the lock timeout
  * (local: for the open transaction only; else for the session, until
  * reset_lock_timeout). */
@@ -261,11 +268,6 @@ static int set_lock_timeout(migrator_repo *repo, PGconn *conn, int local)
     snprintf(sql, sizeof(sql), "SET %slock_timeout = %d", local ? "LOCAL " : "",
              lock_timeout(repo));
     return run_quiet(repo, conn, sql, MIGRATOR_EDATABASE);
-}
-
-static void reset_lock_timeout(PGconn *conn)
-{
-    PQclear(PQexec(conn, "RESET lock_timeout"));
 }
 
 static void describe_advisory_holder(migrator_repo *repo, const char *key_text, char *out,
@@ -300,6 +302,8 @@ static int advisory_lock(migrator_repo *repo)
 
     if (c->advisory_held)
         return MIGRATOR_OK;
+    if (need_lock_connection(repo) < 0)
+        return MIGRATOR_EOPEN;
     c->advisory_key = advisory_key(repo);
     snprintf(key_text, sizeof(key_text), "%" PRId64, c->advisory_key);
     snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%s)", key_text);
@@ -357,6 +361,10 @@ static int table_lock(migrator_repo *repo)
 
     if (!source)
         return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    if (need_lock_connection(repo) < 0) {
+        free(source);
+        return MIGRATOR_EOPEN;
+    }
     length = strlen(source) * 2 + 200;
     if (!(sql = malloc(length))) {
         free(source);
@@ -586,13 +594,32 @@ static int pg_read_versions(migrator_repo *repo, migrator_versions *out)
     sprintf(sql, "SELECT \"version\"::bigint FROM %s", source);
     /* A plain read never waits for a migration (SHARE UPDATE EXCLUSIVE lets
      * it through), but a session holding an exclusive lock on the table
-     * would stall it: give up after the lock timeout, as for the lock. */
-    if ((error = set_lock_timeout(repo, c->migration, 0)) < 0) {
-        free(sql);
-        free(source);
-        return error;
+     * would stall it: give up after the lock timeout, as for the lock. One
+     * round trip: if the read fails, the implicit transaction of the
+     * multi-statement query undoes the SET as well. */
+    {
+        size_t length = strlen(sql) + 96;
+        char *batch = malloc(length);
+        PGresult *next;
+        if (!batch) {
+            free(sql);
+            free(source);
+            return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+        }
+        snprintf(batch, length, "SET lock_timeout = %d; %s; RESET lock_timeout", lock_timeout(repo),
+                 sql);
+        result = NULL;
+        if (PQsendQuery(c->migration, batch)) {
+            /* Keep the SELECT's rows, or the first error. */
+            while ((next = PQgetResult(c->migration)) != NULL) {
+                if (!result && PQresultStatus(next) != PGRES_COMMAND_OK)
+                    result = next;
+                else
+                    PQclear(next);
+            }
+        }
+        free(batch);
     }
-    result = PQexec(c->migration, sql);
     if (PQresultStatus(result) != PGRES_TUPLES_OK) {
         result_error(repo, MIGRATOR_ESCHEMA, result, c->migration);
         if (repo->errmsg && strncmp(repo->errmsg, "55P03", 5) == 0)
@@ -609,7 +636,6 @@ static int pg_read_versions(migrator_repo *repo, migrator_versions *out)
             error = migrator__fail(repo, error, "out of memory");
     }
     PQclear(result);
-    reset_lock_timeout(c->migration);
     free(sql);
     free(source);
     return error;
