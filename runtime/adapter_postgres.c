@@ -39,6 +39,7 @@ typedef struct pg_connection {
     char *target;      /* the URL, to open the lock connection when first needed */
     int lock_open;     /* the lock connection has an open lock transaction */
     int advisory_held; /* the session advisory lock is held */
+    int lock_pending;  /* a release was sent on the lock connection, result unread */
     int64_t advisory_key;
     char *saved_search_path; /* while a non-transactional migration runs */
 } pg_connection;
@@ -250,10 +251,34 @@ static void describe_holder(migrator_repo *repo, const char *query, const char *
     PQclear(result);
 }
 
+/* Reads the result of a release sent without waiting (see send_release). */
+static void drain_lock(pg_connection *c)
+{
+    PGresult *result;
+    if (!c->lock_pending)
+        return;
+    while ((result = PQgetResult(c->lock)) != NULL)
+        PQclear(result);
+    c->lock_pending = 0;
+}
+
+/* Releases the lock without waiting for the answer: the server acts on the
+ * COMMIT or unlock as soon as it reads it, so waiting only cost a round trip
+ * per migration. Its result is read before the next use of the connection. */
+static void send_release(migrator_repo *repo, const char *sql)
+{
+    pg_connection *c = connection_of(repo);
+    drain_lock(c);
+    migrator__log_migrator_sql(repo, sql);
+    if (PQsendQuery(c->lock, sql))
+        c->lock_pending = 1;
+}
+
 /* Opens the lock connection the first time a lock is taken. */
 static int need_lock_connection(migrator_repo *repo)
 {
     pg_connection *c = connection_of(repo);
+    drain_lock(c);
     if (c->lock)
         return MIGRATOR_OK;
     return (c->lock = connect_one(repo, c->target, "lock")) ? MIGRATOR_OK : MIGRATOR_EOPEN;
@@ -344,6 +369,7 @@ static int advisory_unlock(migrator_repo *repo)
     char sql[96];
     if (!c->advisory_held)
         return MIGRATOR_OK;
+    drain_lock(c);
     snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%" PRId64 ")", c->advisory_key);
     c->advisory_held = 0;
     return run_own(repo, c->lock, sql, MIGRATOR_EDATABASE);
@@ -405,6 +431,7 @@ static int release_table_lock(migrator_repo *repo, const char *how)
     pg_connection *c = connection_of(repo);
     if (!c->lock_open)
         return MIGRATOR_OK;
+    drain_lock(c);
     c->lock_open = 0;
     return run_own(repo, c->lock, how, MIGRATOR_EDATABASE);
 }
@@ -456,13 +483,81 @@ static int pg_begin(migrator_repo *repo, int lock)
     return error;
 }
 
+/* BEGIN, the tenant's search_path and the re-check of the version in one
+ * round trip (after the lock, which is its own). */
+static int pg_begin_checked(migrator_repo *repo, int lock, int64_t version, int *applied)
+{
+    pg_connection *c = connection_of(repo);
+    char *source, *quoted = NULL, *sql;
+    const char *prefix = prefix_of(repo);
+    PGresult *result = NULL, *next;
+    size_t length;
+    int error = MIGRATOR_OK;
+
+    *applied = 0;
+    if (lock) {
+        error = repo->lock_mode == MIGRATOR_LOCK_ADVISORY ? advisory_lock(repo) : table_lock(repo);
+        if (error < 0)
+            return error;
+    }
+    source = qualified_source(repo);
+    if (prefix)
+        quoted = migrator__quote_identifier(prefix);
+    length = (source ? strlen(source) : 0) + (quoted ? strlen(quoted) : 0) + 128;
+    if (!source || (prefix && !quoted) || !(sql = malloc(length))) {
+        free(source);
+        free(quoted);
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    }
+    migrator__log_migrator_sql(repo, "BEGIN");
+    if (quoted) {
+        snprintf(sql, length, "SET LOCAL search_path TO %s", quoted);
+        migrator__log_migrator_sql(repo, sql);
+    }
+    snprintf(sql, length, "BEGIN; %s%s%sSELECT 1 FROM %s WHERE \"version\" = %" PRId64,
+             quoted ? "SET LOCAL search_path TO " : "", quoted ? quoted : "", quoted ? "; " : "",
+             source, version);
+    if (PQsendQuery(c->migration, sql)) {
+        /* Keep the SELECT's rows, or the first error. */
+        while ((next = PQgetResult(c->migration)) != NULL) {
+            if (!result && PQresultStatus(next) != PGRES_COMMAND_OK)
+                result = next;
+            else
+                PQclear(next);
+        }
+    }
+    if (PQresultStatus(result) == PGRES_TUPLES_OK)
+        *applied = PQntuples(result) > 0;
+    else
+        error = result_error(repo, MIGRATOR_EDATABASE, result, c->migration);
+    PQclear(result);
+    free(sql);
+    free(source);
+    free(quoted);
+    return error;
+}
+
 static int pg_commit(migrator_repo *repo)
 {
     pg_connection *c = connection_of(repo);
     int error = run_own(repo, c->migration, "COMMIT", MIGRATOR_EDATABASE);
-    int release = release_table_lock(repo, error < 0 ? "ROLLBACK" : "COMMIT");
-    int unlock = repo->lock_mode == MIGRATOR_LOCK_ADVISORY ? advisory_unlock(repo) : MIGRATOR_OK;
-    return error < 0 ? error : release < 0 ? release : unlock;
+    if (error < 0) {
+        release_table_lock(repo, "ROLLBACK");
+        if (repo->lock_mode == MIGRATOR_LOCK_ADVISORY)
+            advisory_unlock(repo);
+        return error;
+    }
+    if (c->lock_open) {
+        c->lock_open = 0;
+        send_release(repo, "COMMIT");
+    }
+    if (repo->lock_mode == MIGRATOR_LOCK_ADVISORY && c->advisory_held) {
+        char sql[96];
+        snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%" PRId64 ")", c->advisory_key);
+        c->advisory_held = 0;
+        send_release(repo, sql);
+    }
+    return MIGRATOR_OK;
 }
 
 static int pg_rollback(migrator_repo *repo)
@@ -744,8 +839,8 @@ static int pg_session_prefix(migrator_repo *repo, int enter)
 }
 
 const migrator__adapter migrator__postgres_adapter = {
-    "postgres",      pg_open,           pg_close,      pg_execute,
-    pg_begin,        pg_commit,         pg_rollback,   NULL,
-    pg_create_table, pg_read_versions,  pg_is_applied, pg_record,
-    pg_session_lock, pg_session_prefix,
+    "postgres",      pg_open,           pg_close,         pg_execute,
+    pg_begin,        pg_commit,         pg_rollback,      NULL,
+    pg_create_table, pg_read_versions,  pg_is_applied,    pg_record,
+    pg_session_lock, pg_session_prefix, pg_begin_checked,
 };

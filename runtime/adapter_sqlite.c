@@ -398,4 +398,5 @@ const migrator__adapter migrator__sqlite_adapter = {
     sqlite_record,
     sqlite_session_lock,
     NULL,
+    NULL,
 };

@@ -265,10 +265,15 @@ static int run_one(migrator_repo *repo, const migrator_migration *migration,
     clock_gettime(CLOCK_MONOTONIC, &start);
     if (!transactional)
         return run_one_outside_transaction(repo, migration, direction, lock, &start);
-    if ((error = repo->adapter->begin(repo, lock)) < 0)
-        return error;
-    if ((error = repo->adapter->is_applied(repo, migration->version, &applied)) < 0)
-        return rollback_after(repo, error);
+    if (repo->adapter->begin_checked) {
+        if ((error = repo->adapter->begin_checked(repo, lock, migration->version, &applied)) < 0)
+            return rollback_after(repo, error);
+    } else {
+        if ((error = repo->adapter->begin(repo, lock)) < 0)
+            return error;
+        if ((error = repo->adapter->is_applied(repo, migration->version, &applied)) < 0)
+            return rollback_after(repo, error);
+    }
     if (direction == MIGRATOR_UP ? applied : !applied) {
         repo->adapter->rollback(repo);
         return 0;

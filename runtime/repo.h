@@ -57,6 +57,10 @@ struct migrator__adapter {
      * for a migration outside a transaction when a prefix is given. NULL:
      * nothing to do. */
     int (*session_prefix)(migrator_repo *repo, int enter);
+    /* Optional: begin (as begin) and tell whether version is applied, in
+     * one round trip where the database allows it. NULL: begin, then
+     * is_applied. After a failure the engine rolls back. */
+    int (*begin_checked)(migrator_repo *repo, int lock, int64_t version, int *applied);
 };
 
 extern const migrator__adapter migrator__sqlite_adapter;
