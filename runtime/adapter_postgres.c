@@ -76,6 +76,15 @@ static char *qualified_source(migrator_repo *repo)
     return result;
 }
 
+/* The length of libpq's message without its trailing newline. */
+static int message_length(const char *text)
+{
+    size_t length = strlen(text);
+    while (length > 0 && (text[length - 1] == '\n' || text[length - 1] == ' '))
+        length--;
+    return (int)length;
+}
+
 /* A server error as "SQLSTATE: message (detail: ...; hint: ...)", and its
  * position in the statement (characters, 1-based) for the engine. */
 static int result_error(migrator_repo *repo, int code, const PGresult *result, PGconn *conn)
@@ -89,15 +98,30 @@ static int result_error(migrator_repo *repo, int code, const PGresult *result, P
     repo->error_position = position ? atoi(position) : 0;
     if (!message) {
         const char *text = PQerrorMessage(conn);
-        size_t length = strlen(text);
-        while (length > 0 && (text[length - 1] == '\n' || text[length - 1] == ' '))
-            length--;
-        return migrator__fail(repo, code, "%.*s", (int)length, text);
+        return migrator__fail(repo, code, "%.*s", message_length(text), text);
     }
     return migrator__fail(repo, code, "%s%s%s%s%s%s%s%s%s", state ? state : "", state ? ": " : "",
                           message, detail || hint ? " (" : "", detail ? "detail: " : "",
                           detail ? detail : "", hint ? (detail ? "; hint: " : "hint: ") : "",
                           hint ? hint : "", detail || hint ? ")" : "");
+}
+
+/* Sends several statements as one query (one round trip) and returns the
+ * result of the first that is not a plain command: a query's rows, or the
+ * first error (after an error the server skips the rest). NULL only when
+ * the query could not be sent; PQresultStatus(NULL) is then an error. */
+static PGresult *run_batch(PGconn *conn, const char *sql)
+{
+    PGresult *kept = NULL, *next;
+    if (!PQsendQuery(conn, sql))
+        return NULL;
+    while ((next = PQgetResult(conn)) != NULL) {
+        if (!kept && PQresultStatus(next) != PGRES_COMMAND_OK)
+            kept = next;
+        else
+            PQclear(next);
+    }
+    return kept;
 }
 
 /* Runs our own SQL on conn, without logging it. */
@@ -154,11 +178,8 @@ static PGconn *connect_one(migrator_repo *repo, const char *url, const char *rol
     PGconn *conn = PQconnectdbParams(keywords, values, 1);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         const char *text = conn ? PQerrorMessage(conn) : "out of memory";
-        size_t length = strlen(text);
-        while (length > 0 && (text[length - 1] == '\n' || text[length - 1] == ' '))
-            length--;
         migrator__fail(repo, MIGRATOR_EOPEN, "cannot connect to %s (%s connection): %.*s",
-                       repo->url_display, role, (int)length, text);
+                       repo->url_display, role, message_length(text), text);
         PQfinish(conn);
         return NULL;
     }
@@ -284,14 +305,12 @@ static int need_lock_connection(migrator_repo *repo)
     return (c->lock = connect_one(repo, c->target, "lock")) ? MIGRATOR_OK : MIGRATOR_EOPEN;
 }
 
-/* Bounds lock waits of our own statements on conn by the lock timeout
- * (local: for the open transaction only; else for the session, until
- * reset_lock_timeout). */
-static int set_lock_timeout(migrator_repo *repo, PGconn *conn, int local)
+/* Bounds lock waits of our own statements in the open transaction on conn
+ * by the lock timeout. */
+static int set_local_lock_timeout(migrator_repo *repo, PGconn *conn)
 {
     char sql[64];
-    snprintf(sql, sizeof(sql), "SET %slock_timeout = %d", local ? "LOCAL " : "",
-             lock_timeout(repo));
+    snprintf(sql, sizeof(sql), "SET LOCAL lock_timeout = %d", lock_timeout(repo));
     return run_quiet(repo, conn, sql, MIGRATOR_EDATABASE);
 }
 
@@ -490,7 +509,7 @@ static int pg_begin_checked(migrator_repo *repo, int lock, int64_t version, int 
     pg_connection *c = connection_of(repo);
     char *source, *quoted = NULL, *sql;
     const char *prefix = prefix_of(repo);
-    PGresult *result = NULL, *next;
+    PGresult *result;
     size_t length;
     int error = MIGRATOR_OK;
 
@@ -517,15 +536,7 @@ static int pg_begin_checked(migrator_repo *repo, int lock, int64_t version, int 
     snprintf(sql, length, "BEGIN; %s%s%sSELECT 1 FROM %s WHERE \"version\" = %" PRId64,
              quoted ? "SET LOCAL search_path TO " : "", quoted ? quoted : "", quoted ? "; " : "",
              source, version);
-    if (PQsendQuery(c->migration, sql)) {
-        /* Keep the SELECT's rows, or the first error. */
-        while ((next = PQgetResult(c->migration)) != NULL) {
-            if (!result && PQresultStatus(next) != PGRES_COMMAND_OK)
-                result = next;
-            else
-                PQclear(next);
-        }
-    }
+    result = run_batch(c->migration, sql);
     if (PQresultStatus(result) == PGRES_TUPLES_OK)
         *applied = PQntuples(result) > 0;
     else
@@ -616,7 +627,7 @@ static int pg_create_table(migrator_repo *repo, int lock)
     }
     if ((error = run_own(repo, c->migration, "BEGIN", MIGRATOR_EDATABASE)) < 0)
         goto done;
-    if ((error = set_lock_timeout(repo, c->migration, 1)) < 0) {
+    if ((error = set_local_lock_timeout(repo, c->migration)) < 0) {
         PQclear(PQexec(c->migration, "ROLLBACK"));
         goto done;
     }
@@ -695,7 +706,6 @@ static int pg_read_versions(migrator_repo *repo, migrator_versions *out)
     {
         size_t length = strlen(sql) + 96;
         char *batch = malloc(length);
-        PGresult *next;
         if (!batch) {
             free(sql);
             free(source);
@@ -703,16 +713,7 @@ static int pg_read_versions(migrator_repo *repo, migrator_versions *out)
         }
         snprintf(batch, length, "SET lock_timeout = %d; %s; RESET lock_timeout", lock_timeout(repo),
                  sql);
-        result = NULL;
-        if (PQsendQuery(c->migration, batch)) {
-            /* Keep the SELECT's rows, or the first error. */
-            while ((next = PQgetResult(c->migration)) != NULL) {
-                if (!result && PQresultStatus(next) != PGRES_COMMAND_OK)
-                    result = next;
-                else
-                    PQclear(next);
-            }
-        }
+        result = run_batch(c->migration, batch);
         free(batch);
     }
     if (PQresultStatus(result) != PGRES_TUPLES_OK) {
