@@ -49,8 +49,8 @@ NOOP_REPS=${NOOP_REPS:-3}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-die() { echo "bench/postgres/run.sh: $*" >&2; exit 1; }
-need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required"; }
+BENCH_NAME=bench/postgres/run.sh
+. "$here/../lib.sh"
 need cmake; need ninja; need m4; need psql; need pg_dump; need awk; need cmp
 ((ROUNDS >= 1 && NOOP_REPS >= 1)) || die "ROUNDS and NOOP_REPS must be 1 or more"
 
@@ -97,37 +97,10 @@ server_num=$(sql "SHOW server_version_num")
 echo "== generating $N migrations and the psql scripts"
 sh "$here/gen.sh" "$N" "$data"
 
-cat >"$proj/CMakeLists.txt" <<CMAKE
-cmake_minimum_required(VERSION 3.21)
-project(migrator_postgres_bench LANGUAGES C)
-add_subdirectory("$root" migrator)
-if(NOT MIGRATOR_WITH_POSTGRES)
-  message(FATAL_ERROR "migrator was configured without the PostgreSQL adapter (libpq-dev missing?)")
+build_bench_app migrator_postgres_bench PostgreSQL::PostgreSQL "if(NOT MIGRATOR_WITH_POSTGRES)
+  message(FATAL_ERROR \"migrator was configured without the PostgreSQL adapter (libpq-dev missing?)\")
 endif()
-add_executable(app main.c)
-migrator_add_migrations(app DIR "$data/migrations")
-find_package(PostgreSQL REQUIRED)
-add_executable(noop_floor "$here/noop_floor.c")
-target_link_libraries(noop_floor PRIVATE PostgreSQL::PostgreSQL)
-CMAKE
-cat >"$proj/main.c" <<'MAIN'
-#include <stdio.h>
-#include "repo_migrations.h"
-
-int main(void)
-{
-    printf("%zu\n", repo_migrations.count);
-    return 0;
-}
-MAIN
-echo "== building (Release, Ninja)"
-cmake -S "$proj" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$work/cmake.log" 2>&1 ||
-    { cat "$work/cmake.log"; die "cmake configure failed"; }
-cmake --build "$build" >>"$work/cmake.log" 2>&1 ||
-    { cat "$work/cmake.log"; die "build failed"; }
-mig=$build/repo_migrator
-floor=$build/noop_floor
-[[ $("$build/app") == "$N" ]] || die "the app does not embed $N migrations"
+find_package(PostgreSQL REQUIRED)"
 
 # ------------------------------------------------------------- databases ---
 url() { echo "postgresql:///$1"; }
@@ -225,19 +198,7 @@ if [[ -r $server_log ]]; then
 fi
 
 # ----------------------------------------------------------------- timing ---
-# Times in microseconds. ELAPSED: the last timed run.
-timed() {
-    local t0 t1
-    t0=${EPOCHREALTIME/./}
-    # stderr to a file: psql prints the server's notices there (the
-    # migrator drops them under --quiet)
-    "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; die "$* failed"; }
-    t1=${EPOCHREALTIME/./}
-    ELAPSED=$((t1 - t0))
-}
-
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-range() { printf '%s\n' "$@" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.4f-%.4f", lo / 1e6, hi / 1e6 }'; }
+# Times in microseconds (timed, median, range: bench/lib.sh).
 
 # measure KEY TEMPLATE MIG_FN BASE_FN REPS: ROUNDS rounds, each running both
 # sides REPS times, alternating which goes first, each run on a new database

@@ -39,8 +39,8 @@ RSS_REPS=${RSS_REPS:-3}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-die() { echo "bench/runtime/run.sh: $*" >&2; exit 1; }
-need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required"; }
+BENCH_NAME=bench/runtime/run.sh
+. "$here/../lib.sh"
 need cmake; need ninja; need m4; need sqlite3; need awk; need cmp
 if [[ ! -x /usr/bin/time ]]; then
     if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -67,34 +67,7 @@ started=${EPOCHREALTIME/./}
 echo "== generating $N migrations and the sqlite3 scripts"
 sh "$here/gen.sh" "$N" "$data"
 
-cat >"$proj/CMakeLists.txt" <<EOF
-cmake_minimum_required(VERSION 3.21)
-project(migrator_runtime_bench LANGUAGES C)
-add_subdirectory("$root" migrator)
-add_executable(app main.c)
-migrator_add_migrations(app DIR "$data/migrations")
-find_package(SQLite3 REQUIRED)
-add_executable(noop_floor "$here/noop_floor.c")
-target_link_libraries(noop_floor PRIVATE SQLite::SQLite3)
-EOF
-cat >"$proj/main.c" <<'EOF'
-#include <stdio.h>
-#include "repo_migrations.h"
-
-int main(void)
-{
-    printf("%zu\n", repo_migrations.count);
-    return 0;
-}
-EOF
-echo "== building (Release, Ninja)"
-cmake -S "$proj" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$work/cmake.log" 2>&1 ||
-    { cat "$work/cmake.log"; die "cmake configure failed"; }
-cmake --build "$build" >>"$work/cmake.log" 2>&1 ||
-    { cat "$work/cmake.log"; die "build failed"; }
-mig=$build/repo_migrator
-floor=$build/noop_floor
-[[ $("$build/app") == "$N" ]] || die "the app does not embed $N migrations"
+build_bench_app migrator_runtime_bench SQLite::SQLite3 "find_package(SQLite3 REQUIRED)"
 
 # ------------------------------------------------------------------ sides ---
 fresh() { rm -f "$1" "$1-journal" "$1-wal" "$1-shm" "$1-migrator-lock"; }
@@ -137,17 +110,7 @@ cmp -s <(content "$m") <(content "$dbs/master.db") || die "no-op migrate changed
 fresh "$x"
 
 # ----------------------------------------------------------------- timing ---
-# Times in microseconds. ELAPSED: the last timed run.
-timed() {
-    local t0 t1
-    t0=${EPOCHREALTIME/./}
-    "$@" >/dev/null
-    t1=${EPOCHREALTIME/./}
-    ELAPSED=$((t1 - t0))
-}
-
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-range() { printf '%s\n' "$@" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.4f-%.4f", lo / 1e6, hi / 1e6 }'; }
+# Times in microseconds (timed, median, range: bench/lib.sh).
 
 # prepare_fresh F / prepare_copy F: what a run starts from.
 prepare_fresh() { fresh "$1"; }
