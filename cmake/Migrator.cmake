@@ -44,6 +44,28 @@ Included by ``find_package(Migrator CONFIG)``, or by migrator's own
     cmake --build . --target gen_migration NAME=add_weather   # Makefiles
     NAME=add_weather cmake --build . --target gen_migration   # any generator
 
+  Check with ctest that the repo's migrations undo what they do:
+  ``migrator_add_roundtrip_test`` below.
+
+.. command:: migrator_add_roundtrip_test
+
+  ::
+
+    migrator_add_roundtrip_test(<repo>
+      [DATABASE_URL <url>]   # default: a scratch SQLite file in the build tree
+      [STEPWISE]             # also up, down, up each migration alone
+      [NAME <test>])         # default: <repo>_roundtrip (<repo>_roundtrip_stepwise)
+
+  Registers a ctest test (``add_test``; call ``enable_testing()`` first)
+  that runs ``<repo>_migrator roundtrip --scratch --url <url>`` (built by
+  ``migrator_add_migrations(... REPO <repo>)``, which must come first): on a
+  new empty database next to ``<url>``, created and removed by the test
+  (a temporary SQLite file in the URL's directory; for a PostgreSQL URL, a
+  new database on that server, made with ``CREATE DATABASE`` through the
+  URL's database), it migrates up, down and up, and fails with a diff of
+  the schema when a down does not undo its up. The test has the label
+  ``roundtrip``. Guide: ``docs/roundtrip.md``.
+
 #]=======================================================================]
 include_guard(GLOBAL)
 
@@ -222,4 +244,40 @@ function(migrator_add_migrations target)
   endif()
 
   target_link_libraries("${target}" PRIVATE "${table_target}")
+endfunction()
+
+function(migrator_add_roundtrip_test repo)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STEPWISE" "DATABASE_URL;NAME" "")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "migrator_add_roundtrip_test: unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(arg_KEYWORDS_MISSING_VALUES)
+    message(FATAL_ERROR "migrator_add_roundtrip_test: missing values for: ${arg_KEYWORDS_MISSING_VALUES}")
+  endif()
+  if(NOT TARGET "${repo}_migrator")
+    message(FATAL_ERROR "migrator_add_roundtrip_test: no repo \"${repo}\": call migrator_add_migrations(<target> REPO ${repo}) first")
+  endif()
+
+  set(name "${repo}_roundtrip")
+  set(stepwise)
+  if(arg_STEPWISE)
+    set(name "${repo}_roundtrip_stepwise")
+    set(stepwise --stepwise)
+  endif()
+  if(DEFINED arg_NAME)
+    set(name "${arg_NAME}")
+  endif()
+
+  if(DEFINED arg_DATABASE_URL)
+    set(url "${arg_DATABASE_URL}")
+  else()
+    # The scratch database is a temporary file in this directory.
+    set(scratch_dir "${CMAKE_CURRENT_BINARY_DIR}/migrator_roundtrip")
+    file(MAKE_DIRECTORY "${scratch_dir}")
+    set(url "sqlite:${scratch_dir}/${name}.db")
+  endif()
+
+  add_test(NAME "${name}"
+    COMMAND ${repo}_migrator roundtrip --scratch --url "${url}" ${stepwise})
+  set_property(TEST "${name}" APPEND PROPERTY LABELS roundtrip)
 endfunction()

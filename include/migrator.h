@@ -150,7 +150,8 @@ typedef struct migrator_table {
     X(EUNSUPPORTED, -12, "not supported by this database")                                  \
     X(ECALLBACK, -13, "a callback failed")                                                  \
     X(ESCHEMA, -14, "the migrations table cannot be created or read")                       \
-    X(ENONTRANSACTIONAL, -15, "a migration cannot run inside a group transaction")
+    X(ENONTRANSACTIONAL, -15, "a migration cannot run inside a group transaction")          \
+    X(EROUNDTRIP, -16, "a round trip did not restore the schema")
 
 #define MIGRATOR__ERROR_ENUM(name, value, text) MIGRATOR_##name = value,
 /** Return values of the runtime functions (MIGRATOR_OK, MIGRATOR_EBUSY, ...). */
@@ -345,6 +346,42 @@ MIGRATOR_EXTERN void migrator_status_list_free(migrator_status_list *list);
  * caller frees with free(); NULL when out of memory. */
 MIGRATOR_EXTERN char *migrator_statement_text(const migrator_statement *statement);
 
+/** Describes the database's schema as text, for comparing two states of it
+ * (docs/roundtrip.md): one object or property a line ("table users column
+ * email: text not null"), sorted by byte value, each line ending in "\n".
+ * SQLite: tables, columns, CHECK/UNIQUE/foreign keys, indexes, views and
+ * triggers of the main database. PostgreSQL: every non-system schema, read
+ * from pg_catalog. The migrations table (opts->prefix, repo's
+ * migration_source) and the database's own objects are left out. The same
+ * schema always gives the same text, however it was created.
+ * On success *out is a NUL-terminated string that the caller frees with
+ * migrator_free(); on failure *out is NULL. Not inside a transaction. */
+MIGRATOR_EXTERN int migrator_schema_fingerprint(migrator_repo *repo, const migrator_run_opts *opts,
+                                                char **out);
+
+/** Flags of migrator_roundtrip. */
+#define MIGRATOR_ROUNDTRIP_STEPWISE 1u
+
+/** Checks that the migrations of table undo what they do, on a database
+ * where none of them is applied yet (docs/roundtrip.md): up all (schema A),
+ * down all (the schema must be the one before), up all again (it must be
+ * A). With MIGRATOR_ROUNDTRIP_STEPWISE, then for each migration in order:
+ * up, down (the schema must be the one before its up), up again (it must be
+ * the one after its first up). Stops at the first comparison that fails and
+ * logs, through opts' logger at MIGRATOR_LOG_ERROR, which migration broke
+ * which comparison and the unified diff of the two fingerprints.
+ * A migration without a down section stops the round trip before it.
+ * Leaves every checked migration applied. Returns MIGRATOR_OK,
+ * MIGRATOR_EROUNDTRIP (a comparison failed), MIGRATOR_EIRREVERSIBLE,
+ * MIGRATOR_EINVAL (some migration was already applied) or the error of a
+ * migration. */
+MIGRATOR_EXTERN int migrator_roundtrip(migrator_repo *repo, const migrator_table *table,
+                                       unsigned int flags, const migrator_run_opts *opts);
+
+/** Frees memory that a migrator function returned to the caller (same as
+ * free(), for callers whose C library may differ from libmigrator's). */
+MIGRATOR_EXTERN void migrator_free(void *memory);
+
 #define MIGRATOR_MAIN_CONFIG_VERSION 1
 /** Settings of migrator_main_with. */
 typedef struct migrator_main_config {
@@ -360,6 +397,8 @@ typedef struct migrator_main_config {
  *   PROG migrate    [--all | --step N | --to V | --to-exclusive V]
  *   PROG rollback   [--all | --step N | --to V | --to-exclusive V]
  *   PROG migrations
+ *   PROG schema
+ *   PROG roundtrip  [--stepwise] [--scratch]
  * with --url, --prefix, --migration-source, --quiet, --log-migrations-sql,
  * --log-migrator-sql, --strict-version-order, --migration-lock,
  * --lock-timeout, --group and --help. Returns the exit status: 0 success

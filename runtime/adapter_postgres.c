@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "repo.h"
+#include "schema_postgres.h"
 #include "sha256.h"
 
 typedef struct pg_connection {
@@ -839,9 +840,14 @@ static int pg_session_prefix(migrator_repo *repo, int enter)
     return error;
 }
 
+static int pg_schema(migrator_repo *repo, migrator__lines *out)
+{
+    return migrator__postgres_schema(repo, connection_of(repo)->migration, prefix_of(repo), out);
+}
+
 const migrator__adapter migrator__postgres_adapter = {
     "postgres",      pg_open,           pg_close,         pg_execute,
     pg_begin,        pg_commit,         pg_rollback,      NULL,
     pg_create_table, pg_read_versions,  pg_is_applied,    pg_record,
-    pg_session_lock, pg_session_prefix, pg_begin_checked,
+    pg_session_lock, pg_session_prefix, pg_begin_checked, pg_schema,
 };

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "repo.h"
+#include "schema_sqlite.h"
 
 typedef struct sqlite_connection {
     sqlite3 *db;
@@ -383,6 +384,11 @@ static int sqlite_session_lock(migrator_repo *repo, int acquire)
     return MIGRATOR_OK;
 }
 
+static int sqlite_schema(migrator_repo *repo, migrator__lines *out)
+{
+    return migrator__sqlite_schema(repo, connection_of(repo)->db, out);
+}
+
 const migrator__adapter migrator__sqlite_adapter = {
     "sqlite",
     sqlite_open,
@@ -399,4 +405,5 @@ const migrator__adapter migrator__sqlite_adapter = {
     sqlite_session_lock,
     NULL,
     NULL,
+    sqlite_schema,
 };

@@ -13,10 +13,20 @@
 #include <string.h>
 
 #include "repo.h"
+#include "scratch.h"
 
 #define EXIT_USAGE 2
 
-typedef enum command { COMMAND_MIGRATE, COMMAND_ROLLBACK, COMMAND_MIGRATIONS } command;
+typedef enum command {
+    COMMAND_MIGRATE,
+    COMMAND_ROLLBACK,
+    COMMAND_MIGRATIONS,
+    COMMAND_SCHEMA,
+    COMMAND_ROUNDTRIP
+} command;
+
+static const char *const command_names[] = {"migrate", "rollback", "migrations", "schema",
+                                            "roundtrip"};
 
 typedef struct cli {
     const char *program;
@@ -26,6 +36,8 @@ typedef struct cli {
     migrator_run_opts opts;
     migrator_repo_config config;
     int help;
+    int stepwise; /* roundtrip --stepwise */
+    int scratch;  /* roundtrip --scratch */
 } cli;
 
 static const char usage_text[] =
@@ -36,6 +48,9 @@ static const char usage_text[] =
     "  migrate      run pending migrations (default: all)\n"
     "  rollback     revert applied migrations (default: the last one)\n"
     "  migrations   show the status of every migration\n"
+    "  schema       print the schema fingerprint of the database\n"
+    "  roundtrip    check that every migration's down undoes its up (on a database\n"
+    "               where none is applied; docs/roundtrip.md)\n"
     "\n"
     "Which migrations (migrate, rollback; at most one):\n"
     "  --all                  all pending (migrate) or applied (rollback) migrations\n"
@@ -43,8 +58,15 @@ static const char usage_text[] =
     "  --to V                 up to version V, inclusive\n"
     "  --to-exclusive V       up to version V, exclusive\n"
     "\n"
+    "Round trip (roundtrip):\n"
+    "  --stepwise             also up, down, up each migration alone, comparing schemas\n"
+    "  --scratch              run on a new empty database beside --url's (SQLite: a file\n"
+    "                         in its directory; PostgreSQL: a database on its server),\n"
+    "                         removed afterwards\n"
+    "\n"
     "Options:\n"
-    "  --url URL              the database: sqlite:PATH or sqlite::memory:\n"
+    "  --url URL              the database: sqlite:PATH, sqlite::memory: or\n"
+    "                         postgres://USER@HOST/DB (when built with PostgreSQL)\n"
     "                         (default: $DATABASE_URL, then the built-in default)\n"
     "  --prefix P             schema of the migrations table (PostgreSQL)\n"
     "  --migration-source T   name of the migrations table (default schema_migrations)\n"
@@ -58,7 +80,8 @@ static const char usage_text[] =
     "  --help                 show this help\n"
     "\n"
     "Exit status: 0 on success (also when there is nothing to do), 1 when a migration\n"
-    "or the database fails, 2 for bad usage.\n";
+    "or the database fails or a round trip does not restore the schema, 2 for bad\n"
+    "usage.\n";
 
 static int usage_error(const cli *c, const char *format, ...)
 #if defined(__GNUC__)
@@ -132,7 +155,8 @@ static int parse_flags(cli *c, int argc, char **argv)
     for (i = 2; i < argc; i++) {
         char name[64];
         const char *arg = argv[i], *equals = strchr(arg, '='), *value = NULL;
-        int strategy = c->command != COMMAND_MIGRATIONS;
+        int strategy = c->command == COMMAND_MIGRATE || c->command == COMMAND_ROLLBACK;
+        int roundtrip = c->command == COMMAND_ROUNDTRIP;
 
         if (strncmp(arg, "--", 2) == 0 && equals && (size_t)(equals - arg) < sizeof(name)) {
             memcpy(name, arg, (size_t)(equals - arg));
@@ -176,6 +200,12 @@ static int parse_flags(cli *c, int argc, char **argv)
         } else if (strategy && strcmp(name, "--strict-version-order") == 0) {
             NO_VALUE();
             c->opts.strict_version_order = 1;
+        } else if (roundtrip && strcmp(name, "--stepwise") == 0) {
+            NO_VALUE();
+            c->stepwise = 1;
+        } else if (roundtrip && strcmp(name, "--scratch") == 0) {
+            NO_VALUE();
+            c->scratch = 1;
         } else if (strcmp(name, "--url") == 0) {
             NEEDS_VALUE();
             c->url = value;
@@ -219,7 +249,10 @@ static int parse_flags(cli *c, int argc, char **argv)
                     strcmp(name, "-n") == 0 || strcmp(name, "--to") == 0 ||
                     strcmp(name, "--to-exclusive") == 0 || strcmp(name, "--group") == 0 ||
                     strcmp(name, "--strict-version-order") == 0)) {
-            return usage_error(c, "%s does not apply to the migrations command", name);
+            return usage_error(c, "%s does not apply to the %s command", name,
+                               command_names[c->command]);
+        } else if (!roundtrip && (strcmp(name, "--stepwise") == 0 || strcmp(name, "--scratch") == 0)) {
+            return usage_error(c, "%s applies only to the roundtrip command", name);
         } else if (arg[0] == '-') {
             return usage_error(c, "unknown option %s", name);
         } else {
@@ -256,6 +289,46 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* roundtrip [--stepwise] [--scratch]: on --url's database, or on a scratch
+ * database beside it that is removed afterwards whatever happens. */
+static int roundtrip(cli *c, const migrator_table *table)
+{
+    char message[512], *scratch_url = NULL;
+    const char *url = c->url;
+    migrator_repo *repo;
+    int result;
+
+    if (c->scratch) {
+        if ((result = migrator__scratch_create(c->url, &scratch_url, message, sizeof(message))) <
+            0) {
+            fprintf(stderr, "%s: error: %s\n", c->program,
+                    message[0] ? message : migrator_strerror(result));
+            return 1;
+        }
+        url = scratch_url;
+    }
+    if ((result = migrator_open(&repo, url, &c->config)) < 0) {
+        fprintf(stderr, "%s: error: %s\n", c->program, migrator_errmsg(NULL));
+    } else {
+        result = migrator_roundtrip(repo, table, c->stepwise ? MIGRATOR_ROUNDTRIP_STEPWISE : 0,
+                                    &c->opts);
+        if (result < 0)
+            fprintf(stderr, "%s: error: %s\n", c->program, migrator_errmsg(repo));
+        migrator_close(repo);
+    }
+    if (scratch_url) {
+        int dropped = migrator__scratch_drop(c->url, scratch_url, message, sizeof(message));
+        if (dropped < 0) {
+            fprintf(stderr, "%s: error: %s\n", c->program,
+                    message[0] ? message : migrator_strerror(dropped));
+            result = result < 0 ? result : dropped;
+        }
+        free(scratch_url);
+    }
+    fflush(stdout);
+    return result < 0 ? 1 : 0;
+}
+
 int migrator_main(int argc, char **argv, const migrator_table *table)
 {
     static const migrator_main_config defaults = MIGRATOR_MAIN_CONFIG_INIT;
@@ -270,7 +343,7 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
     cli c;
     migrator_repo *repo = NULL;
     const char *command_name = argc > 1 ? argv[1] : NULL, *env_url;
-    int status, result;
+    int status, result, found;
 
     if (!config)
         config = &config_defaults;
@@ -286,20 +359,21 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
         return 1;
     }
     if (!command_name)
-        return usage_error(&c, "expected a command: migrate, rollback or migrations");
+        return usage_error(&c,
+                           "expected a command: migrate, rollback, migrations, schema or roundtrip");
     if (strcmp(command_name, "--help") == 0 || strcmp(command_name, "-h") == 0 ||
         strcmp(command_name, "help") == 0) {
         printf(usage_text, c.program);
         return 0;
     }
-    if (strcmp(command_name, "migrate") == 0)
-        c.command = COMMAND_MIGRATE;
-    else if (strcmp(command_name, "rollback") == 0)
-        c.command = COMMAND_ROLLBACK;
-    else if (strcmp(command_name, "migrations") == 0)
-        c.command = COMMAND_MIGRATIONS;
-    else
-        return usage_error(&c, "unknown command \"%s\": expected migrate, rollback or migrations",
+    for (found = 0; found <= COMMAND_ROUNDTRIP; found++)
+        if (strcmp(command_name, command_names[found]) == 0)
+            break;
+    c.command = (command)found;
+    if (found > COMMAND_ROUNDTRIP)
+        return usage_error(&c,
+                           "unknown command \"%s\": expected migrate, rollback, migrations, "
+                           "schema or roundtrip",
                            command_name);
     if ((status = parse_flags(&c, argc, argv)) != 0)
         return status;
@@ -313,11 +387,19 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
     if (!c.url || !*c.url)
         return usage_error(&c, "no database: give --url URL or set DATABASE_URL");
 
+    if (c.command == COMMAND_ROUNDTRIP)
+        return roundtrip(&c, table);
     if ((result = migrator_open(&repo, c.url, &c.config)) < 0) {
         fprintf(stderr, "%s: error: %s\n", c.program, migrator_errmsg(NULL));
         return 1;
     }
-    if (c.command == COMMAND_MIGRATIONS) {
+    if (c.command == COMMAND_SCHEMA) {
+        char *text;
+        if ((result = migrator_schema_fingerprint(repo, &c.opts, &text)) >= 0) {
+            fputs(text, stdout);
+            migrator_free(text);
+        }
+    } else if (c.command == COMMAND_MIGRATIONS) {
         migrator_status_list list;
         if ((result = migrator_migrations(repo, table, &c.opts, &list)) >= 0) {
             print_status(table, &list);

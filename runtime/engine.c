@@ -21,8 +21,8 @@
 
 static const migrator_run_opts default_opts = MIGRATOR_RUN_OPTS_INIT;
 
-/* Makes opts the repo's active options for the call (NULL: defaults). */
-static int begin_call(migrator_repo *repo, const migrator_run_opts *opts)
+/* Makes opts the repo's active options for the call (NULL: defaults); repo.h. */
+int migrator__begin_call(migrator_repo *repo, const migrator_run_opts *opts)
 {
     if (!opts)
         opts = &default_opts;
@@ -37,7 +37,7 @@ static int begin_call(migrator_repo *repo, const migrator_run_opts *opts)
     return MIGRATOR_OK;
 }
 
-static int end_call(migrator_repo *repo, int result)
+int migrator__end_call(migrator_repo *repo, int result)
 {
     repo->opts = NULL;
     if (result >= 0 && repo->errmsg)
@@ -377,12 +377,12 @@ int migrator_run(migrator_repo *repo, const migrator_table *table, migrator_dire
     if (!repo)
         return MIGRATOR_EINVAL;
     if (!table || (direction != MIGRATOR_UP && direction != MIGRATOR_DOWN))
-        return end_call(
+        return migrator__end_call(
             repo,
             migrator__fail(repo, MIGRATOR_EINVAL, "migrator_run: %s",
                            table ? "direction must be MIGRATOR_UP or MIGRATOR_DOWN" : "no table"));
-    if ((error = begin_call(repo, opts)) < 0 || (error = load_applied(repo, &applied)) < 0)
-        return end_call(repo, error);
+    if ((error = migrator__begin_call(repo, opts)) < 0 || (error = load_applied(repo, &applied)) < 0)
+        return migrator__end_call(repo, error);
     error = migrator__plan_select(&plan, table, &applied, direction, repo->opts->strategy,
                                   repo->opts->target);
     if (error == MIGRATOR_EINVAL)
@@ -421,7 +421,7 @@ int migrator_run(migrator_repo *repo, const migrator_table *table, migrator_dire
 done:
     migrator__plan_free(&plan);
     migrator_versions_free(&applied);
-    return end_call(repo, error);
+    return migrator__end_call(repo, error);
 }
 
 /* migrator_up and migrator_down. */
@@ -434,14 +434,14 @@ static int run_single(migrator_repo *repo, const migrator_table *table, int64_t 
 
     if (!repo)
         return MIGRATOR_EINVAL;
-    if ((error = begin_call(repo, opts)) < 0)
-        return end_call(repo, error);
+    if ((error = migrator__begin_call(repo, opts)) < 0)
+        return migrator__end_call(repo, error);
     if (!table || !(migration = migrator__table_find(table, version)))
-        return end_call(repo, migrator__fail(repo, MIGRATOR_ENOTFOUND,
+        return migrator__end_call(repo, migrator__fail(repo, MIGRATOR_ENOTFOUND,
                                              "no migration with version %" PRId64 " in repo %s",
                                              version, table ? table->repo : "(none)"));
     if ((error = load_applied(repo, &applied)) < 0)
-        return end_call(repo, error);
+        return migrator__end_call(repo, error);
     if (direction == MIGRATOR_UP && migrator__versions_contain(&applied, version)) {
         result = MIGRATOR_ALREADY_UP;
     } else if (direction == MIGRATOR_DOWN && !migrator__versions_contain(&applied, version)) {
@@ -460,7 +460,7 @@ static int run_single(migrator_repo *repo, const migrator_table *table, int64_t 
             result = MIGRATOR_OK;
     }
     migrator_versions_free(&applied);
-    return end_call(repo, result);
+    return migrator__end_call(repo, result);
 }
 
 int migrator_up(migrator_repo *repo, const migrator_table *table, int64_t version,
@@ -483,9 +483,9 @@ int migrator_migrated_versions(migrator_repo *repo, const migrator_run_opts *opt
     out->count = 0;
     if (!repo)
         return MIGRATOR_EINVAL;
-    if ((error = begin_call(repo, opts)) < 0)
-        return end_call(repo, error);
-    return end_call(repo, load_applied(repo, out));
+    if ((error = migrator__begin_call(repo, opts)) < 0)
+        return migrator__end_call(repo, error);
+    return migrator__end_call(repo, load_applied(repo, out));
 }
 
 int migrator_migrations(migrator_repo *repo, const migrator_table *table,
@@ -500,14 +500,14 @@ int migrator_migrations(migrator_repo *repo, const migrator_table *table,
     if (!repo)
         return MIGRATOR_EINVAL;
     if (!table)
-        return end_call(repo,
+        return migrator__end_call(repo,
                         migrator__fail(repo, MIGRATOR_EINVAL, "migrator_migrations: no table"));
-    if ((error = begin_call(repo, opts)) < 0 || (error = load_applied(repo, &applied)) < 0)
-        return end_call(repo, error);
+    if ((error = migrator__begin_call(repo, opts)) < 0 || (error = load_applied(repo, &applied)) < 0)
+        return migrator__end_call(repo, error);
     if (table->count + applied.count > 0 &&
         !(out->items = malloc((table->count + applied.count) * sizeof(*out->items)))) {
         migrator_versions_free(&applied);
-        return end_call(repo, migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory"));
+        return migrator__end_call(repo, migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory"));
     }
     /* Merge the table and the applied versions, both sorted. */
     while (i < table->count || j < applied.count) {
@@ -531,7 +531,7 @@ int migrator_migrations(migrator_repo *repo, const migrator_table *table,
         }
     }
     migrator_versions_free(&applied);
-    return end_call(repo, MIGRATOR_OK);
+    return migrator__end_call(repo, MIGRATOR_OK);
 }
 
 int migrator_execute(migrator_repo *repo, const char *sql)

@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 
+#include "lines.h"
 #include "migrator.h"
 
 typedef struct migrator__adapter migrator__adapter;
@@ -61,12 +62,27 @@ struct migrator__adapter {
      * one round trip where the database allows it. NULL: begin, then
      * is_applied. After a failure the engine rolls back. */
     int (*begin_checked)(migrator_repo *repo, int lock, int64_t version, int *applied);
+    /* Appends the schema fingerprint's lines (any order) to out: every
+     * object of the database except the migrations table and the
+     * database's own. Outside any transaction. */
+    int (*schema)(migrator_repo *repo, migrator__lines *out);
 };
 
 extern const migrator__adapter migrator__sqlite_adapter;
 #ifdef MIGRATOR_HAVE_POSTGRES
 extern const migrator__adapter migrator__postgres_adapter;
 #endif
+
+/* Starts a public call: makes opts (NULL: the defaults) the repo's active
+ * options after checking their version and prefix. */
+int migrator__begin_call(migrator_repo *repo, const migrator_run_opts *opts);
+
+/* Ends a public call: clears the active options, and the message when
+ * result is not an error. Returns result. */
+int migrator__end_call(migrator_repo *repo, int result);
+
+/* The sorted lines of the schema fingerprint, inside a public call. */
+int migrator__schema_lines(migrator_repo *repo, migrator__lines *out);
 
 /* Sets the repo's message and returns code. */
 int migrator__fail(migrator_repo *repo, int code, const char *format, ...)

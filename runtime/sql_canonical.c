@@ -1,0 +1,67 @@
+/*
+ * Canonical SQL text (sql_canonical.h).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "sql_canonical.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql_lexer.h"
+
+static int is_punct(const char *text, const migrator__token *token, char c)
+{
+    return token->end - token->start == 1 && text[token->start] == c;
+}
+
+char *migrator__sql_canonical(const char *text, size_t length, migrator_dialect dialect,
+                              int lower_words)
+{
+    migrator__lexer lexer;
+    migrator__token token, previous;
+    char *out = malloc(2 * length + 1); /* at most one space after each byte */
+    size_t used = 0;
+    int have_previous = 0, blank_before = 0;
+
+    if (!out)
+        return NULL;
+    migrator__lexer_init(&lexer, text, length, dialect, 1);
+    for (;;) {
+        migrator__token_kind kind = migrator__lexer_next(&lexer, &token);
+        size_t i;
+        if (kind == MIGRATOR__TOK_EOF)
+            break;
+        if (migrator__token_is_blank(&token)) {
+            blank_before = 1;
+            continue;
+        }
+        if (have_previous) {
+            int space = 1;
+            if (previous.kind == MIGRATOR__TOK_LPAREN || is_punct(text, &previous, '.'))
+                space = 0;
+            else if (kind == MIGRATOR__TOK_RPAREN || kind == MIGRATOR__TOK_SEMICOLON ||
+                     is_punct(text, &token, ',') || is_punct(text, &token, '.'))
+                space = 0;
+            else if (kind == MIGRATOR__TOK_OTHER && previous.kind == MIGRATOR__TOK_OTHER &&
+                     !blank_before && !is_punct(text, &previous, ','))
+                space = 0;
+            if (space)
+                out[used++] = ' ';
+        }
+        for (i = token.start; i < token.end; i++) {
+            char c = text[i];
+            if (lower_words && kind == MIGRATOR__TOK_WORD && c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            out[used++] = c;
+        }
+        previous = token;
+        previous.kind = kind;
+        have_previous = 1;
+        blank_before = 0;
+        if (kind == MIGRATOR__TOK_ERROR)
+            break;
+    }
+    out[used] = '\0';
+    return out;
+}
