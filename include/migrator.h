@@ -131,31 +131,33 @@ typedef struct migrator_table {
 
 /** Status and error codes, as X(NAME, value, description). Codes are never
  * renumbered; new ones are appended. */
-#define MIGRATOR_ERROR_LIST(X)                                                              \
-    X(OK, 0, "success")                                                                     \
-    X(ALREADY_UP, 1, "the migration is already up")                                          \
-    X(ALREADY_DOWN, 2, "the migration is already down")                                      \
-    X(SKIPPED, 3, "migrations skipped (SKIP_MIGRATIONS=true)")                               \
-    X(ERROR, -1, "error")                                                                   \
-    X(EINVAL, -2, "invalid argument")                                                       \
-    X(ENOMEM, -3, "out of memory")                                                          \
-    X(EURL, -4, "unsupported or malformed database URL")                                    \
-    X(EOPEN, -5, "cannot open the database")                                                \
-    X(ESQL, -6, "a migration statement failed")                                             \
-    X(EDATABASE, -7, "a database operation of the migrator failed")                         \
-    X(EBUSY, -8, "timed out waiting for the migration lock")                                \
-    X(EIRREVERSIBLE, -9, "the migration has no down section")                               \
-    X(EORDER, -10, "a pending migration is older than the newest applied one")              \
-    X(ENOTFOUND, -11, "no migration with that version")                                     \
-    X(EUNSUPPORTED, -12, "not supported by this database")                                  \
-    X(ECALLBACK, -13, "a callback failed")                                                  \
-    X(ESCHEMA, -14, "the migrations table cannot be created or read")                       \
-    X(ENONTRANSACTIONAL, -15, "a migration cannot run inside a group transaction")          \
+#define MIGRATOR_ERROR_LIST(X)                                                                     \
+    X(OK, 0, "success")                                                                            \
+    X(ALREADY_UP, 1, "the migration is already up")                                                \
+    X(ALREADY_DOWN, 2, "the migration is already down")                                            \
+    X(SKIPPED, 3, "migrations skipped (SKIP_MIGRATIONS=true)")                                     \
+    X(ERROR, -1, "error")                                                                          \
+    X(EINVAL, -2, "invalid argument")                                                              \
+    X(ENOMEM, -3, "out of memory")                                                                 \
+    X(EURL, -4, "unsupported or malformed database URL")                                           \
+    X(EOPEN, -5, "cannot open the database")                                                       \
+    X(ESQL, -6, "a migration statement failed")                                                    \
+    X(EDATABASE, -7, "a database operation of the migrator failed")                                \
+    X(EBUSY, -8, "timed out waiting for the migration lock")                                       \
+    X(EIRREVERSIBLE, -9, "the migration has no down section")                                      \
+    X(EORDER, -10, "a pending migration is older than the newest applied one")                     \
+    X(ENOTFOUND, -11, "no migration with that version")                                            \
+    X(EUNSUPPORTED, -12, "not supported by this database")                                         \
+    X(ECALLBACK, -13, "a callback failed")                                                         \
+    X(ESCHEMA, -14, "the migrations table cannot be created or read")                              \
+    X(ENONTRANSACTIONAL, -15, "a migration cannot run inside a group transaction")                 \
     X(EROUNDTRIP, -16, "a round trip did not restore the schema")
 
 #define MIGRATOR__ERROR_ENUM(name, value, text) MIGRATOR_##name = value,
 /** Return values of the runtime functions (MIGRATOR_OK, MIGRATOR_EBUSY, ...). */
-typedef enum migrator_error { MIGRATOR_ERROR_LIST(MIGRATOR__ERROR_ENUM) MIGRATOR__ERROR_END } migrator_error;
+typedef enum migrator_error {
+    MIGRATOR_ERROR_LIST(MIGRATOR__ERROR_ENUM) MIGRATOR__ERROR_END
+} migrator_error;
 #undef MIGRATOR__ERROR_ENUM
 
 /** A connection to one database (Ecto's repo). Opaque; from migrator_open. */
@@ -200,11 +202,14 @@ typedef enum migrator_lock_mode {
 #define MIGRATOR_REPO_CONFIG_VERSION 1
 /** Settings of a repo, fixed when it is opened (Ecto's repo config). */
 typedef struct migrator_repo_config {
-    unsigned int version;             /**< MIGRATOR_REPO_CONFIG_VERSION */
-    const char *migration_source;     /**< table name; NULL: "schema_migrations" */
+    unsigned int version;              /**< MIGRATOR_REPO_CONFIG_VERSION */
+    const char *migration_source;      /**< table name; NULL: "schema_migrations" */
     migrator_lock_mode migration_lock; /**< MIGRATOR_LOCK_DEFAULT */
 } migrator_repo_config;
-#define MIGRATOR_REPO_CONFIG_INIT {MIGRATOR_REPO_CONFIG_VERSION, NULL, MIGRATOR_LOCK_DEFAULT}
+#define MIGRATOR_REPO_CONFIG_INIT                                                                  \
+    {                                                                                              \
+        MIGRATOR_REPO_CONFIG_VERSION, NULL, MIGRATOR_LOCK_DEFAULT                                  \
+    }
 
 /** Called inside a migration's transaction, right after BEGIN (after_begin)
  * or right before the version is recorded and COMMIT (before_commit); never
@@ -218,28 +223,31 @@ typedef int (*migrator_migration_fn)(migrator_repo *repo, const migrator_migrati
 /** Options of migrator_run, migrator_up, migrator_down, migrator_migrations
  * and migrator_migrated_versions (Ecto's run options). */
 typedef struct migrator_run_opts {
-    unsigned int version;       /**< MIGRATOR_RUN_OPTS_VERSION */
-    migrator_strategy strategy; /**< MIGRATOR_STRATEGY_DEFAULT */
-    int64_t target;             /**< step count, or version for TO / TO_EXCLUSIVE */
-    migrator_log_level log;     /**< level of "== Running ..." lines; default INFO */
+    unsigned int version;                  /**< MIGRATOR_RUN_OPTS_VERSION */
+    migrator_strategy strategy;            /**< MIGRATOR_STRATEGY_DEFAULT */
+    int64_t target;                        /**< step count, or version for TO / TO_EXCLUSIVE */
+    migrator_log_level log;                /**< level of "== Running ..." lines; default INFO */
     migrator_log_level log_migrations_sql; /**< level of the migrations' SQL; default OFF */
     migrator_log_level log_migrator_sql;   /**< level of our own SQL (BEGIN, INSERT ...); OFF */
-    const char *prefix;         /**< schema (PostgreSQL); SQLite: MIGRATOR_EUNSUPPORTED */
-    int strict_version_order;   /**< refuse pending versions below the newest applied */
-    int skip_table_creation;    /**< do not CREATE the migrations table (read-only users) */
-    int migration_lock;         /**< 1 (default): take the lock; 0: no lock */
-    int lock_timeout_ms;        /**< how long to wait for the lock; default 15000 (SQLite:
-                                     the busy timeout of every statement) */
-    int group;                  /**< all selected migrations in one transaction */
-    migrator_log_fn log_fn;     /**< NULL: lines go to stderr */
+    const char *prefix;       /**< schema (PostgreSQL); SQLite: MIGRATOR_EUNSUPPORTED */
+    int strict_version_order; /**< refuse pending versions below the newest applied */
+    int skip_table_creation;  /**< do not CREATE the migrations table (read-only users) */
+    int migration_lock;       /**< 1 (default): take the lock; 0: no lock */
+    int lock_timeout_ms;      /**< how long to wait for the lock; default 15000 (SQLite:
+                                   the busy timeout of every statement) */
+    int group;                /**< all selected migrations in one transaction */
+    migrator_log_fn log_fn;   /**< NULL: lines go to stderr */
     void *log_payload;
     migrator_migration_fn after_begin;   /**< NULL: none */
     migrator_migration_fn before_commit; /**< NULL: none */
     void *callback_payload;
 } migrator_run_opts;
-#define MIGRATOR_RUN_OPTS_INIT                                                              \
-    {MIGRATOR_RUN_OPTS_VERSION, MIGRATOR_STRATEGY_DEFAULT, 0, MIGRATOR_LOG_INFO,              \
-     MIGRATOR_LOG_OFF, MIGRATOR_LOG_OFF, NULL, 0, 0, 1, 15000, 0, NULL, NULL, NULL, NULL, NULL}
+#define MIGRATOR_RUN_OPTS_INIT                                                                     \
+    {                                                                                              \
+        MIGRATOR_RUN_OPTS_VERSION, MIGRATOR_STRATEGY_DEFAULT, 0, MIGRATOR_LOG_INFO,                \
+            MIGRATOR_LOG_OFF, MIGRATOR_LOG_OFF, NULL, 0, 0, 1, 15000, 0, NULL, NULL, NULL, NULL,   \
+            NULL                                                                                   \
+    }
 
 /** A list of versions. Free it with migrator_versions_free. */
 typedef struct migrator_versions {
@@ -249,9 +257,9 @@ typedef struct migrator_versions {
 
 /** One line of the status (Ecto's migrations/3). */
 typedef struct migrator_status {
-    int up;                 /**< 1: applied ("up"), 0: pending ("down") */
+    int up; /**< 1: applied ("up"), 0: pending ("down") */
     int64_t version;
-    const char *name;       /**< the table's name, or "** FILE NOT FOUND **" */
+    const char *name;                    /**< the table's name, or "** FILE NOT FOUND **" */
     const migrator_migration *migration; /**< in the table; NULL when not found */
 } migrator_status;
 
@@ -297,8 +305,8 @@ MIGRATOR_EXTERN int migrator_up(migrator_repo *repo, const migrator_table *table
 /** Reverts the migration with this version. Returns MIGRATOR_OK,
  * MIGRATOR_ALREADY_DOWN (nothing done), MIGRATOR_ENOTFOUND,
  * MIGRATOR_EIRREVERSIBLE or an error. */
-MIGRATOR_EXTERN int migrator_down(migrator_repo *repo, const migrator_table *table,
-                                  int64_t version, const migrator_run_opts *opts);
+MIGRATOR_EXTERN int migrator_down(migrator_repo *repo, const migrator_table *table, int64_t version,
+                                  const migrator_run_opts *opts);
 
 /** The applied versions, ascending, into *out (free with
  * migrator_versions_free). Creates the migrations table unless
@@ -385,13 +393,15 @@ MIGRATOR_EXTERN void migrator_free(void *memory);
 #define MIGRATOR_MAIN_CONFIG_VERSION 1
 /** Settings of migrator_main_with. */
 typedef struct migrator_main_config {
-    unsigned int version;        /**< MIGRATOR_MAIN_CONFIG_VERSION */
-    const char *default_url;     /**< used when neither --url nor DATABASE_URL is given */
-    const char *program;         /**< name in messages; NULL: argv[0]'s base name */
-    migrator_repo_config repo;   /**< migration_source and lock defaults */
+    unsigned int version;      /**< MIGRATOR_MAIN_CONFIG_VERSION */
+    const char *default_url;   /**< used when neither --url nor DATABASE_URL is given */
+    const char *program;       /**< name in messages; NULL: argv[0]'s base name */
+    migrator_repo_config repo; /**< migration_source and lock defaults */
 } migrator_main_config;
-#define MIGRATOR_MAIN_CONFIG_INIT                                                           \
-    {MIGRATOR_MAIN_CONFIG_VERSION, NULL, NULL, MIGRATOR_REPO_CONFIG_INIT}
+#define MIGRATOR_MAIN_CONFIG_INIT                                                                  \
+    {                                                                                              \
+        MIGRATOR_MAIN_CONFIG_VERSION, NULL, NULL, MIGRATOR_REPO_CONFIG_INIT                        \
+    }
 
 /** The command line of a migrating binary (docs/cli.md):
  *   PROG migrate    [--all | --step N | --to V | --to-exclusive V]

@@ -15,7 +15,10 @@ typedef struct migrator__lines {
     size_t capacity;
 } migrator__lines;
 
-#define MIGRATOR__LINES_INIT {NULL, 0, 0}
+#define MIGRATOR__LINES_INIT                                                                       \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* Appends a printf-formatted line. Returns 0, or -1 when out of memory. */
 int migrator__lines_addf(migrator__lines *lines, const char *format, ...)

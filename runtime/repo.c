@@ -20,9 +20,7 @@ static _Thread_local char open_error[512];
 
 static const migrator_repo_config default_config = MIGRATOR_REPO_CONFIG_INIT;
 
-/* The URL with any password replaced by "***": in the authority
- * (scheme://user:PASSWORD@host) and in the query (?password=PASSWORD&...). */
-static char *redact_url(const char *url)
+char *migrator__redact_url(const char *url)
 {
     const char *scheme_end = strstr(url, "://"), *at, *colon, *query;
     size_t length = strlen(url), used = 0, i;
@@ -100,7 +98,7 @@ int migrator_open(migrator_repo **out, const char *url, const migrator_repo_conf
         config = &default_config;
     if (!(repo = calloc(1, sizeof(*repo))))
         return open_failed(NULL, MIGRATOR_ENOMEM);
-    if (!(repo->url_display = redact_url(url)) ||
+    if (!(repo->url_display = migrator__redact_url(url)) ||
         !(repo->source = migrator__strdup(config->migration_source ? config->migration_source
                                                                    : "schema_migrations")) ||
         !(repo->quoted_source = migrator__quote_identifier(repo->source)))

@@ -116,6 +116,11 @@ void migrator__versions_sort(migrator_versions *versions);
 /* "name" with every " doubled, malloc'd; NULL when out of memory. */
 char *migrator__quote_identifier(const char *name);
 
+/* url with any password replaced by "***": in the authority
+ * (scheme://user:PASSWORD@host) and in the query (?password=PASSWORD&...).
+ * Malloc'd; NULL when out of memory. */
+char *migrator__redact_url(const char *url);
+
 /* A malloc'd copy, or NULL. */
 char *migrator__strdup(const char *text);
 

@@ -99,10 +99,9 @@ static int expect(trip *t, const migrator__lines *expected, const char *expected
         return MIGRATOR_OK;
     }
     if (who) {
-        say(t, MIGRATOR_LOG_ERROR,
-            "round trip: %" PRId64 " %s (%s): %s (%zu line%s differ%s):\n%s", who->version,
-            who->name, who->file, what, changed, changed == 1 ? "" : "s", changed == 1 ? "s" : "",
-            diff);
+        say(t, MIGRATOR_LOG_ERROR, "round trip: %" PRId64 " %s (%s): %s (%zu line%s differ%s):\n%s",
+            who->version, who->name, who->file, what, changed, changed == 1 ? "" : "s",
+            changed == 1 ? "s" : "", diff);
         error = migrator__fail(t->repo, MIGRATOR_EROUNDTRIP,
                                "round trip failed at %" PRId64 " %s (%s): %s", who->version,
                                who->name, who->file, what);
@@ -158,8 +157,7 @@ static int stepwise(trip *t)
             error = expect(t, &after, "after up", "after up, down, up", m,
                            "up after down does not give the schema of the first up");
         if (error >= 0)
-            say(t, t->log, "== %" PRId64 " %s: up, down, up: schema restored", m->version,
-                m->name);
+            say(t, t->log, "== %" PRId64 " %s: up, down, up: schema restored", m->version, m->name);
         migrator__lines_free(&before);
         migrator__lines_free(&after);
     }
@@ -202,16 +200,14 @@ int migrator_roundtrip(migrator_repo *repo, const migrator_table *table, unsigne
                                "the round trip needs a database where no migration is applied, "
                                "but %s has %zu (the newest is %" PRId64
                                "): use an empty database (roundtrip --scratch makes one)",
-                               repo->url_display, applied.count,
-                               applied.items[applied.count - 1]);
+                               repo->url_display, applied.count, applied.items[applied.count - 1]);
         migrator_versions_free(&applied);
         return error;
     }
     if ((error = fingerprint(&t, &empty)) < 0)
         return error;
-    say(&t, t.log, "Round trip of %zu migration%s on %s%s", t.usable,
-        t.usable == 1 ? "" : "s", repo->url_display,
-        flags & MIGRATOR_ROUNDTRIP_STEPWISE ? ", whole and stepwise" : "");
+    say(&t, t.log, "Round trip of %zu migration%s on %s%s", t.usable, t.usable == 1 ? "" : "s",
+        repo->url_display, flags & MIGRATOR_ROUNDTRIP_STEPWISE ? ", whole and stepwise" : "");
     if (t.usable > 0) {
         error = whole(&t, &empty);
         if (error >= 0 && (flags & MIGRATOR_ROUNDTRIP_STEPWISE))

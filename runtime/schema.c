@@ -49,7 +49,8 @@ int migrator_schema_fingerprint(migrator_repo *repo, const migrator_run_opts *op
     int error;
 
     if (!out)
-        return repo ? migrator__fail(repo, MIGRATOR_EINVAL, "migrator_schema_fingerprint: out is NULL")
+        return repo ? migrator__fail(repo, MIGRATOR_EINVAL,
+                                     "migrator_schema_fingerprint: out is NULL")
                     : MIGRATOR_EINVAL;
     *out = NULL;
     if (!repo)

@@ -227,9 +227,8 @@ int migrator__postgres_schema(migrator_repo *repo, PGconn *conn, const char *pre
             PQclear(result);
             return error;
         }
-        schema = migrator__strdup(PQntuples(result) && !PQgetisnull(result, 0, 0)
-                                      ? PQgetvalue(result, 0, 0)
-                                      : "");
+        schema = migrator__strdup(
+            PQntuples(result) && !PQgetisnull(result, 0, 0) ? PQgetvalue(result, 0, 0) : "");
         PQclear(result);
     }
     if (!schema)

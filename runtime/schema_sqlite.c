@@ -335,7 +335,7 @@ static int columns(context *ctx, const char *table, const char *shown, const tab
         if (!column)
             goto oom;
         if (dflt && !(default_text = migrator__sql_canonical(dflt, strlen(dflt),
-                                                              MIGRATOR_DIALECT_SQLITE, 1))) {
+                                                             MIGRATOR_DIALECT_SQLITE, 1))) {
             free(column);
             goto oom;
         }
@@ -343,9 +343,11 @@ static int columns(context *ctx, const char *table, const char *shown, const tab
             snprintf(pk_text, sizeof(pk_text), " primary key %d", pk);
         error = migrator__lines_addf(
             ctx->out, "table %s column %s: %s%s%s%s%s%s%s%s%s%s%s", shown, column,
-            *type ? type : "(no type)", not_null ? " not null" : "", default_text ? " default " : "",
-            default_text ? default_text : "", pk_text,
-            hidden == 2 ? " generated virtual" : hidden == 3 ? " generated stored" : "",
+            *type ? type : "(no type)", not_null ? " not null" : "",
+            default_text ? " default " : "", default_text ? default_text : "", pk_text,
+            hidden == 2   ? " generated virtual"
+            : hidden == 3 ? " generated stored"
+                          : "",
             hidden >= 2 && extra && extra->generated ? " as " : "",
             hidden >= 2 && extra && extra->generated ? extra->generated : "",
             extra && extra->collate ? " collate " : "",
@@ -501,9 +503,8 @@ static int describe_index(context *ctx, const char *name, const char *table, con
     if (end < s.count && is_word(&s, end, "WHERE") && !(where = canonical(&s, end + 1, s.count)))
         error = no_memory(ctx);
     if (error >= 0 && migrator__lines_addf(ctx->out, "index %s on %s%s (%s)%s%s", shown_name,
-                                           shown_table, unique ? " unique" : "",
-                                           items ? items : "", where ? " where " : "",
-                                           where ? where : "") != 0)
+                                           shown_table, unique ? " unique" : "", items ? items : "",
+                                           where ? " where " : "", where ? where : "") != 0)
         error = no_memory(ctx);
     free(s.tokens);
     free(items);

@@ -60,8 +60,7 @@ static int sqlite_drop(const char *path, char *message, size_t size)
     if (!file)
         return MIGRATOR_ENOMEM;
     if (unlink(path) != 0 && errno != ENOENT) {
-        snprintf(message, size, "cannot remove the scratch database %s: %s", path,
-                 strerror(errno));
+        snprintf(message, size, "cannot remove the scratch database %s: %s", path, strerror(errno));
         error = MIGRATOR_EOPEN;
     }
     for (i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {

@@ -16,9 +16,9 @@
 #define CONTEXT 3
 
 typedef struct edit {
-    char op;        /* ' ', '-' or '+' */
-    size_t old_at;  /* index in the old list (for ' ' and '-') */
-    size_t new_at;  /* index in the new list (for ' ' and '+') */
+    char op;       /* ' ', '-' or '+' */
+    size_t old_at; /* index in the old list (for ' ' and '-') */
+    size_t new_at; /* index in the new list (for ' ' and '+') */
     const char *line;
 } edit;
 
@@ -68,9 +68,7 @@ static size_t edit_script(const migrator__lines *a, const migrator__lines *b, ed
     size_t i = 0, j = 0, n = 0;
     *changed = 0;
     while (i < a->count || j < b->count) {
-        int order = i >= a->count   ? 1
-                    : j >= b->count ? -1
-                                    : strcmp(a->items[i], b->items[j]);
+        int order = i >= a->count ? 1 : j >= b->count ? -1 : strcmp(a->items[i], b->items[j]);
         edit *e = &edits[n++];
         e->old_at = i;
         e->new_at = j;

@@ -27,7 +27,8 @@ static void assert_canonical(const char *sql, int lower, const char *expected)
 static void spacing_and_comments_do_not_count(void **state)
 {
     (void)state;
-    assert_canonical("CREATE VIEW v AS SELECT a,b FROM t", 1, "create view v as select a, b from t");
+    assert_canonical("CREATE VIEW v AS SELECT a,b FROM t", 1,
+                     "create view v as select a, b from t");
     assert_canonical("create view v\n  as select a , b -- both\n  from /* the */ t", 1,
                      "create view v as select a, b from t");
     assert_canonical("check(a>=0 AND b<>1)", 1, "check (a >= 0 and b <> 1)");

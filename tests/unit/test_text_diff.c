@@ -68,8 +68,8 @@ static void changed_line_in_the_middle(void **state)
 static void distant_changes_make_two_hunks(void **state)
 {
     size_t changed = 0;
-    char *diff = diff_of("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\n", "b\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n",
-                         &changed);
+    char *diff =
+        diff_of("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\n", "b\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n", &changed);
     (void)state;
     assert_string_equal(diff, "--- before\n+++ after\n@@ -1,4 +1,3 @@\n-a\n b\n c\n d\n"
                               "@@ -9,3 +8,4 @@\n i\n j\n k\n+l\n");
