@@ -687,6 +687,27 @@ done:
     return error;
 }
 
+/* The migrations table exists with other columns than Ecto's. */
+static int foreign_table(migrator_repo *repo, const char *source)
+{
+    pg_connection *c = connection_of(repo);
+    char columns[512] = "";
+    const char *params[1];
+    int found;
+    params[0] = source;
+    if (query_value(repo, c->migration,
+                    "SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute "
+                    "WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+                    1, params, &found, columns, sizeof(columns)) < 0 ||
+        !found)
+        columns[0] = '\0';
+    return migrator__fail(repo, MIGRATOR_ESCHEMA,
+                          "table %s in %s is not a migrations table (its columns: %s; expected "
+                          "version and inserted_at): another library defined it; give this repo "
+                          "its own table with --migration-source (migration_source)",
+                          source, repo->url_display, columns);
+}
+
 static int pg_read_versions(migrator_repo *repo, migrator_versions *out)
 {
     pg_connection *c = connection_of(repo);
@@ -694,11 +715,14 @@ static int pg_read_versions(migrator_repo *repo, migrator_versions *out)
     PGresult *result;
     int error = MIGRATOR_OK, i, rows;
 
-    if (!source || !(sql = malloc(strlen(source) + 48))) {
+    if (!source || !(sql = malloc(strlen(source) + 96))) {
         free(source);
         return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
     }
-    sprintf(sql, "SELECT \"version\"::bigint FROM %s", source);
+    /* inserted_at is named so that a table of the same name but another
+     * shape fails here, before any migration runs. */
+    sprintf(sql, "SELECT \"version\"::bigint FROM %s WHERE \"inserted_at\" IS NULL OR true",
+            source);
     /* A plain read never waits for a migration (SHARE UPDATE EXCLUSIVE lets
      * it through), but a session holding an exclusive lock on the table
      * would stall it: give up after the lock timeout, as for the lock. One
@@ -721,6 +745,8 @@ static int pg_read_versions(migrator_repo *repo, migrator_versions *out)
         result_error(repo, MIGRATOR_ESCHEMA, result, c->migration);
         if (repo->errmsg && strncmp(repo->errmsg, "55P03", 5) == 0)
             error = table_busy(repo, source, "reading the migrations table");
+        else if (repo->errmsg && strncmp(repo->errmsg, "42703", 5) == 0)
+            error = foreign_table(repo, source);
         else
             error = migrator__fail(repo, MIGRATOR_ESCHEMA,
                                    "cannot read the migrations table %s in %s: %s", source,

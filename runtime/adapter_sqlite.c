@@ -248,23 +248,50 @@ static int prepare(migrator_repo *repo, sqlite3_stmt **statement, const char *be
     return MIGRATOR_OK;
 }
 
+/* The migrations table exists with other columns than Ecto's. */
+static int foreign_table(migrator_repo *repo)
+{
+    sqlite_connection *c = connection_of(repo);
+    sqlite3_stmt *statement = NULL;
+    char columns[512] = "";
+    if (sqlite3_prepare_v2(c->db, "SELECT group_concat(name, ', ') FROM pragma_table_info(?1)", -1,
+                           &statement, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(statement, 1, repo->source, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_text(statement, 0))
+        snprintf(columns, sizeof(columns), "%s", (const char *)sqlite3_column_text(statement, 0));
+    sqlite3_finalize(statement);
+    return migrator__fail(repo, MIGRATOR_ESCHEMA,
+                          "table %s in %s is not a migrations table (its columns: %s; expected "
+                          "version and inserted_at): another library defined it; give this repo "
+                          "its own table with --migration-source (migration_source)",
+                          repo->quoted_source, repo->url_display, columns);
+}
+
 static int sqlite_read_versions(migrator_repo *repo, migrator_versions *out)
 {
     sqlite_connection *c = connection_of(repo);
     sqlite3_stmt *statement = NULL;
-    size_t length = strlen(repo->quoted_source) + 32;
+    size_t length = strlen(repo->quoted_source) + 128;
     char *sql = malloc(length);
     int result, error = MIGRATOR_OK;
 
     if (!sql)
         return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
-    snprintf(sql, length, "SELECT \"version\" FROM %s", repo->quoted_source);
+    /* inserted_at is named so that a table of the same name but another
+     * shape fails here, before any migration runs; both are qualified, or
+     * SQLite would take an unknown "name" for a string. */
+    snprintf(sql, length, "SELECT m.\"version\" FROM %s AS m WHERE m.\"inserted_at\" IS NULL OR 1",
+             repo->quoted_source);
     apply_timeout(repo);
     result = sqlite3_prepare_v2(c->db, sql, -1, &statement, NULL);
     free(sql);
     if (result == SQLITE_BUSY || result == SQLITE_LOCKED) {
         sqlite3_finalize(statement);
         return database_error(repo, MIGRATOR_ESCHEMA, result, "reading the migrations table");
+    }
+    if (result != SQLITE_OK && strstr(sqlite3_errmsg(c->db), "no such column")) {
+        sqlite3_finalize(statement);
+        return foreign_table(repo);
     }
     if (result != SQLITE_OK) {
         error =

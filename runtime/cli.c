@@ -5,10 +5,13 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli_args.h"
 #include "repo.h"
@@ -27,6 +30,16 @@ static void print_status(const migrator_table *table, const migrator_status_list
                list->items[i].name);
     }
     printf("\n\n");
+}
+
+/* Whether url is sqlite:PATH (not :memory:) and PATH does not exist: the
+ * read-only commands must not create an empty database by mistake. */
+static int missing_sqlite_file(const char *url)
+{
+    struct stat info;
+    if (strncmp(url, "sqlite:", 7) != 0 || strcmp(url + 7, ":memory:") == 0 || !url[7])
+        return 0;
+    return stat(url + 7, &info) != 0 && errno == ENOENT;
 }
 
 /* roundtrip [--stepwise] [--scratch]: on --url's database, or on a scratch
@@ -96,6 +109,15 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
 
     if (c.command == MIGRATOR__COMMAND_ROUNDTRIP)
         return roundtrip(&c, table);
+    if ((c.command == MIGRATOR__COMMAND_MIGRATIONS || c.command == MIGRATOR__COMMAND_SCHEMA) &&
+        missing_sqlite_file(c.url)) {
+        fprintf(stderr,
+                "%s: error: the database file %s does not exist (%s only reads; migrate "
+                "creates it)\n",
+                c.program, c.url + 7,
+                c.command == MIGRATOR__COMMAND_SCHEMA ? "schema" : "migrations");
+        return 1;
+    }
     if ((result = migrator_open(&repo, c.url, &c.config)) < 0) {
         fprintf(stderr, "%s: error: %s\n", c.program, migrator_errmsg(NULL));
         return 1;

@@ -446,11 +446,21 @@ static void rollback_skips_versions_without_file(void **state)
 /* migrations (status)                                                        */
 /* ------------------------------------------------------------------------ */
 
+/* An empty file: a SQLite database with nothing in it (the read-only
+ * commands refuse a missing file rather than create one). */
+static void create_empty_database(const cli_case *c)
+{
+    FILE *file = fopen(c->db, "w");
+    assert_non_null(file);
+    fclose(file);
+}
+
 static void status_all_down(void **state)
 {
     cli_case *c = *state;
     gen_result r;
 
+    create_empty_database(c);
     RUN(&r, c->main_bin, "migrations", "--url", c->url);
     /* clang-format off */
     assert_cli(&r, 0,
@@ -544,6 +554,7 @@ static void status_empty_repo(void **state)
     cli_case *c = *state;
     gen_result r;
 
+    create_empty_database(c);
     RUN(&r, c->empty_bin, "migrations", "--url", c->url);
     /* clang-format off */
     assert_cli(&r, 0,
@@ -575,6 +586,22 @@ static void status_empty_repo(void **state)
 }
 
 /* A version longer than 16 characters pushes the name right. */
+static void status_missing_database_file(void **state)
+{
+    cli_case *c = *state;
+    gen_result r;
+    char expected[1024];
+
+    snprintf(expected, sizeof(expected),
+             "cli_fixture_main: error: the database file %s does not exist (migrations only "
+             "reads; migrate creates it)\n",
+             c->db);
+    RUN(&r, c->main_bin, "migrations", "--url", c->url);
+    assert_cli(&r, 1, "", expected);
+    gen_result_free(&r);
+    assert_int_equal(access(c->db, F_OK), -1);
+}
+
 static void status_long_version(void **state)
 {
     cli_case *c = *state;
@@ -1520,6 +1547,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest status_cases[] = {
         CASE(status_all_down),       CASE(status_all_up),     CASE(status_mixed),
         CASE(status_file_not_found), CASE(status_empty_repo), CASE(status_long_version),
+        CASE(status_missing_database_file),
     };
     const struct CMUnitTest log_cases[] = {
         CASE(log_quiet),
