@@ -254,8 +254,12 @@ function(migrator_add_roundtrip_test repo)
   if(arg_KEYWORDS_MISSING_VALUES)
     message(FATAL_ERROR "migrator_add_roundtrip_test: missing values for: ${arg_KEYWORDS_MISSING_VALUES}")
   endif()
-  if(NOT TARGET "${repo}_migrator")
+  get_property(repos GLOBAL PROPERTY MIGRATOR_REPOS)
+  if(NOT repo IN_LIST repos)
     message(FATAL_ERROR "migrator_add_roundtrip_test: no repo \"${repo}\": call migrator_add_migrations(<target> REPO ${repo}) first")
+  endif()
+  if(NOT CMAKE_TESTING_ENABLED)
+    message(WARNING "migrator_add_roundtrip_test(${repo}): testing is not enabled in this directory, so ctest will not see the test: call enable_testing() (or include(CTest)) first")
   endif()
 
   set(name "${repo}_roundtrip")
@@ -274,7 +278,7 @@ function(migrator_add_roundtrip_test repo)
     # The scratch database is a temporary file in this directory.
     set(scratch_dir "${CMAKE_CURRENT_BINARY_DIR}/migrator_roundtrip")
     file(MAKE_DIRECTORY "${scratch_dir}")
-    set(url "sqlite:${scratch_dir}/${name}.db")
+    set(url "sqlite:${scratch_dir}/roundtrip.db") # only its directory is used
   endif()
 
   add_test(NAME "${name}"
