@@ -151,7 +151,8 @@ typedef struct migrator_table {
     X(ECALLBACK, -13, "a callback failed")                                                         \
     X(ESCHEMA, -14, "the migrations table cannot be created or read")                              \
     X(ENONTRANSACTIONAL, -15, "a migration cannot run inside a group transaction")                 \
-    X(EROUNDTRIP, -16, "a round trip did not restore the schema")
+    X(EROUNDTRIP, -16, "a round trip did not restore the schema")                                  \
+    X(EPARTIAL, -17, "a migration outside a transaction stopped midway")
 
 #define MIGRATOR__ERROR_ENUM(name, value, text) MIGRATOR_##name = value,
 /** Return values of the runtime functions (MIGRATOR_OK, MIGRATOR_EBUSY, ...). */
@@ -219,7 +220,7 @@ typedef struct migrator_repo_config {
 typedef int (*migrator_migration_fn)(migrator_repo *repo, const migrator_migration *migration,
                                      migrator_direction direction, void *payload);
 
-#define MIGRATOR_RUN_OPTS_VERSION 1
+#define MIGRATOR_RUN_OPTS_VERSION 2
 /** Options of migrator_run, migrator_up, migrator_down, migrator_migrations
  * and migrator_migrated_versions (Ecto's run options). */
 typedef struct migrator_run_opts {
@@ -241,12 +242,15 @@ typedef struct migrator_run_opts {
     migrator_migration_fn after_begin;   /**< NULL: none */
     migrator_migration_fn before_commit; /**< NULL: none */
     void *callback_payload;
+    /** Rerun, from its first statement, a migration outside a transaction
+     * that stopped midway (MIGRATOR_EPARTIAL otherwise). Since version 2. */
+    int retry_partial;
 } migrator_run_opts;
 #define MIGRATOR_RUN_OPTS_INIT                                                                     \
     {                                                                                              \
         MIGRATOR_RUN_OPTS_VERSION, MIGRATOR_STRATEGY_DEFAULT, 0, MIGRATOR_LOG_INFO,                \
             MIGRATOR_LOG_OFF, MIGRATOR_LOG_OFF, NULL, 0, 0, 1, 15000, 0, NULL, NULL, NULL, NULL,   \
-            NULL                                                                                   \
+            NULL, 0                                                                                \
     }
 
 /** A list of versions. Free it with migrator_versions_free. */
@@ -261,6 +265,9 @@ typedef struct migrator_status {
     int64_t version;
     const char *name;                    /**< the table's name, or "** FILE NOT FOUND **" */
     const migrator_migration *migration; /**< in the table; NULL when not found */
+    /** NULL, or (a migration outside a transaction that stopped midway) how
+     * far it got and what to do: owned by the list. */
+    const char *partial;
 } migrator_status;
 
 /** The status of every migration. Free it with migrator_status_list_free. */
@@ -320,6 +327,17 @@ MIGRATOR_EXTERN int migrator_migrated_versions(migrator_repo *repo, const migrat
 MIGRATOR_EXTERN int migrator_migrations(migrator_repo *repo, const migrator_table *table,
                                         const migrator_run_opts *opts, migrator_status_list *out);
 
+/** Records the outcome of a migration by hand (Flyway's and goose's "mark
+ * applied"): MIGRATOR_UP inserts its version row, MIGRATOR_DOWN deletes it,
+ * without running anything; either way any partial state of a migration
+ * that stopped midway is forgotten (docs/reliability.md). MIGRATOR_UP needs
+ * the version in table; MIGRATOR_DOWN also takes an applied version that is
+ * not (a missing file). Under the migration lock. Returns MIGRATOR_OK,
+ * MIGRATOR_ALREADY_UP / MIGRATOR_ALREADY_DOWN (the row was already so;
+ * partial state is still forgotten), MIGRATOR_ENOTFOUND or an error. */
+MIGRATOR_EXTERN int migrator_mark(migrator_repo *repo, const migrator_table *table, int64_t version,
+                                  migrator_direction direction, const migrator_run_opts *opts);
+
 /** Runs one SQL statement on the repo's migration connection, e.g. from an
  * after_begin callback (`SET LOCAL lock_timeout = '5s'`). */
 MIGRATOR_EXTERN int migrator_execute(migrator_repo *repo, const char *sql);
@@ -360,8 +378,10 @@ MIGRATOR_EXTERN char *migrator_statement_text(const migrator_statement *statemen
  * SQLite: tables, columns, CHECK/UNIQUE/foreign keys, indexes, views and
  * triggers of the main database. PostgreSQL: every non-system schema, read
  * from pg_catalog. The migrations table (opts->prefix, repo's
- * migration_source) and the database's own objects are left out. The same
- * schema always gives the same text, however it was created.
+ * migration_source, and ours beside it) and the database's own objects are
+ * left out. The order of the statements that built the schema, and spacing
+ * and comments in SQL text, do not change it (docs/roundtrip.md says
+ * exactly what does).
  * On success *out is a NUL-terminated string that the caller frees with
  * migrator_free(); on failure *out is NULL. Not inside a transaction. */
 MIGRATOR_EXTERN int migrator_schema_fingerprint(migrator_repo *repo, const migrator_run_opts *opts,

@@ -613,10 +613,19 @@ static int pg_create_table(migrator_repo *repo, int lock)
     if (!source)
         return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
     params[0] = source;
-    if ((error = query_value(repo, c->migration, "SELECT to_regclass($1) IS NOT NULL", 1, params,
-                             &found, exists, sizeof(exists))) < 0)
+    if ((error = query_value(repo, c->migration,
+                             "SELECT relkind FROM pg_catalog.pg_class WHERE oid = to_regclass($1)",
+                             1, params, &found, exists, sizeof(exists))) < 0)
         goto done;
-    if (found && strcmp(exists, "t") == 0)
+    if (found && strcmp(exists, "r") != 0 && strcmp(exists, "p") != 0) {
+        error = migrator__fail(repo, MIGRATOR_ESCHEMA,
+                               "%s in %s is not a table (relkind %s), so not a migrations table: "
+                               "another library defined it; give this repo its own table with "
+                               "--migration-source (migration_source)",
+                               source, repo->url_display, exists);
+        goto done;
+    }
+    if (found)
         goto done;
     /* Creation is serialised by a transaction-level advisory lock on the
      * same key, so that processes starting together on an empty database
@@ -866,6 +875,48 @@ static int pg_session_prefix(migrator_repo *repo, int enter)
     return error;
 }
 
+static int pg_own_query(migrator_repo *repo, const char *sql, int count, const char *const *params,
+                        migrator__lines *rows)
+{
+    pg_connection *c = connection_of(repo);
+    PGresult *result;
+    int error = MIGRATOR_OK, row, column;
+
+    migrator__log_migrator_sql(repo, sql);
+    result = PQexecParams(c->migration, sql, count, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(result) != PGRES_TUPLES_OK && PQresultStatus(result) != PGRES_COMMAND_OK) {
+        const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+        error = result_error(
+            repo, state && strcmp(state, "42P01") == 0 ? MIGRATOR_ENOTFOUND : MIGRATOR_EDATABASE,
+            result, c->migration);
+        PQclear(result);
+        return error;
+    }
+    for (row = 0; rows && row < PQntuples(result) && error >= 0; row++) {
+        size_t length = 1, used = 0;
+        char *text;
+        for (column = 0; column < PQnfields(result); column++)
+            length += (size_t)PQgetlength(result, row, column) + 1;
+        if (!(text = malloc(length))) {
+            error = migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+            break;
+        }
+        for (column = 0; column < PQnfields(result); column++) {
+            size_t bytes = (size_t)PQgetlength(result, row, column);
+            if (column)
+                text[used++] = MIGRATOR__FIELD_SEPARATOR;
+            memcpy(text + used, PQgetvalue(result, row, column), bytes);
+            used += bytes;
+        }
+        text[used] = '\0';
+        if (migrator__lines_addf(rows, "%s", text) != 0)
+            error = migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+        free(text);
+    }
+    PQclear(result);
+    return error;
+}
+
 static int pg_schema(migrator_repo *repo, migrator__lines *out)
 {
     return migrator__postgres_schema(repo, connection_of(repo)->migration, prefix_of(repo), out);
@@ -876,4 +927,5 @@ const migrator__adapter migrator__postgres_adapter = {
     pg_begin,        pg_commit,         pg_rollback,      NULL,
     pg_create_table, pg_read_versions,  pg_is_applied,    pg_record,
     pg_session_lock, pg_session_prefix, pg_begin_checked, pg_schema,
+    pg_own_query,
 };

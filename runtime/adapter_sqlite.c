@@ -174,16 +174,26 @@ static int table_exists(migrator_repo *repo)
     int result;
 
     apply_timeout(repo);
-    result =
-        sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                           -1, &statement, NULL);
+    result = sqlite3_prepare_v2(c->db,
+                                "SELECT type FROM sqlite_master WHERE name = ? COLLATE NOCASE "
+                                "AND type IN ('table', 'view')",
+                                -1, &statement, NULL);
     if (result == SQLITE_OK) {
         sqlite3_bind_text(statement, 1, repo->source, -1, SQLITE_STATIC);
         result = sqlite3_step(statement);
     }
-    sqlite3_finalize(statement);
-    if (result == SQLITE_ROW)
+    if (result == SQLITE_ROW) {
+        int is_view = strcmp((const char *)sqlite3_column_text(statement, 0), "view") == 0;
+        sqlite3_finalize(statement);
+        if (is_view)
+            return migrator__fail(repo, MIGRATOR_ESCHEMA,
+                                  "%s in %s is a view, not a migrations table: another library "
+                                  "defined it; give this repo its own table with "
+                                  "--migration-source (migration_source)",
+                                  repo->quoted_source, repo->url_display);
         return 1;
+    }
+    sqlite3_finalize(statement);
     if (result == SQLITE_DONE)
         return 0;
     return database_error(repo, MIGRATOR_ESCHEMA, result, "reading the schema");
@@ -411,6 +421,62 @@ static int sqlite_session_lock(migrator_repo *repo, int acquire)
     return MIGRATOR_OK;
 }
 
+/* A row of own_query: the columns joined by the field separator. */
+static int add_row(sqlite3_stmt *statement, migrator__lines *rows)
+{
+    int i, columns = sqlite3_column_count(statement);
+    size_t length = 1;
+    char *row, *at;
+    for (i = 0; i < columns; i++)
+        length += (size_t)sqlite3_column_bytes(statement, i) + 1;
+    if (!(row = malloc(length)))
+        return -1;
+    at = row;
+    for (i = 0; i < columns; i++) {
+        const unsigned char *text = sqlite3_column_text(statement, i);
+        size_t bytes = (size_t)sqlite3_column_bytes(statement, i);
+        if (i)
+            *at++ = MIGRATOR__FIELD_SEPARATOR;
+        if (text)
+            memcpy(at, text, bytes);
+        at += text ? bytes : 0;
+    }
+    *at = '\0';
+    i = migrator__lines_addf(rows, "%s", row);
+    free(row);
+    return i;
+}
+
+static int sqlite_own_query(migrator_repo *repo, const char *sql, int count,
+                            const char *const *params, migrator__lines *rows)
+{
+    sqlite_connection *c = connection_of(repo);
+    sqlite3_stmt *statement = NULL;
+    int i, result, error = MIGRATOR_OK;
+
+    migrator__log_migrator_sql(repo, sql);
+    apply_timeout(repo);
+    if ((result = sqlite3_prepare_v2(c->db, sql, -1, &statement, NULL)) != SQLITE_OK) {
+        error = strstr(sqlite3_errmsg(c->db), "no such table")
+                    ? migrator__fail(repo, MIGRATOR_ENOTFOUND, "%s", sqlite3_errmsg(c->db))
+                    : database_error(repo, MIGRATOR_EDATABASE, result, sql);
+        sqlite3_finalize(statement);
+        return error;
+    }
+    for (i = 0; i < count; i++)
+        if (params[i])
+            sqlite3_bind_text(statement, i + 1, params[i], -1, SQLITE_STATIC);
+    while ((result = sqlite3_step(statement)) == SQLITE_ROW)
+        if (rows && add_row(statement, rows) != 0) {
+            error = migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+            break;
+        }
+    if (error >= 0 && result != SQLITE_DONE)
+        error = database_error(repo, MIGRATOR_EDATABASE, result, sql);
+    sqlite3_finalize(statement);
+    return error;
+}
+
 static int sqlite_schema(migrator_repo *repo, migrator__lines *out)
 {
     return migrator__sqlite_schema(repo, connection_of(repo)->db, out);
@@ -433,4 +499,5 @@ const migrator__adapter migrator__sqlite_adapter = {
     NULL,
     NULL,
     sqlite_schema,
+    sqlite_own_query,
 };

@@ -26,10 +26,16 @@ static void print_status(const migrator_table *table, const migrator_status_list
     for (i = 0; i < list->count; i++) {
         char version[32];
         snprintf(version, sizeof(version), "%" PRId64, list->items[i].version);
-        printf("%s  %-10s%-16s%s", i ? "\n" : "", list->items[i].up ? "up" : "down", version,
-               list->items[i].name);
+        printf("%s  %-10s%-16s%s", i ? "\n" : "",
+               list->items[i].partial ? "partial"
+               : list->items[i].up    ? "up"
+                                      : "down",
+               version, list->items[i].name);
     }
     printf("\n\n");
+    for (i = 0; i < list->count; i++)
+        if (list->items[i].partial)
+            fprintf(stderr, "warning: %s\n", list->items[i].partial);
 }
 
 /* Whether url is sqlite:PATH (not :memory:) and PATH does not exist: the
@@ -122,7 +128,9 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
         fprintf(stderr, "%s: error: %s\n", c.program, migrator_errmsg(NULL));
         return 1;
     }
-    if (c.command == MIGRATOR__COMMAND_SCHEMA) {
+    if (c.command == MIGRATOR__COMMAND_MARK) {
+        result = migrator_mark(repo, table, c.mark_version, c.mark_direction, &c.opts);
+    } else if (c.command == MIGRATOR__COMMAND_SCHEMA) {
         char *text;
         if ((result = migrator_schema_fingerprint(repo, &c.opts, &text)) >= 0) {
             fputs(text, stdout);

@@ -15,8 +15,8 @@
 
 #define EXIT_USAGE MIGRATOR__EXIT_USAGE
 
-static const char *const command_names[] = {"migrate", "rollback", "migrations", "schema",
-                                            "roundtrip"};
+static const char *const command_names[] = {"migrate", "rollback",  "migrations",
+                                            "schema",  "roundtrip", "mark"};
 
 static const char usage_text[] =
     "Usage: %s COMMAND [OPTION]...\n"
@@ -29,6 +29,9 @@ static const char usage_text[] =
     "  schema       print the schema fingerprint of the database\n"
     "  roundtrip    check that every migration's down undoes its up (on a database\n"
     "               where none is applied; docs/roundtrip.md)\n"
+    "  mark V --up|--down\n"
+    "               record migration V as applied (--up) or not (--down) without\n"
+    "               running it, and forget that it stopped midway\n"
     "\n"
     "Which migrations (migrate, rollback; at most one):\n"
     "  --all                  all pending (migrate) or applied (rollback) migrations\n"
@@ -52,6 +55,8 @@ static const char usage_text[] =
     "  --lock-timeout MS      how long to wait for the migration lock (default 15000)\n"
     "  --strict-version-order refuse to run a migration older than the newest applied one\n"
     "  --group                run all selected migrations in one transaction\n"
+    "  --retry-partial        rerun from its first statement a migration outside a\n"
+    "                         transaction that stopped midway (docs/reliability.md)\n"
     "  --log-migrations-sql   log the SQL of the migrations\n"
     "  --log-migrator-sql     log the migrator's own SQL (transactions, version rows)\n"
     "  --quiet                log nothing\n"
@@ -126,13 +131,14 @@ static const char *flag_value(migrator__cli *c, int argc, char **argv, int *i, c
 
 static int parse_flags(migrator__cli *c, int argc, char **argv)
 {
-    int i;
+    int i, have_version = 0;
     for (i = 2; i < argc; i++) {
         char name[64];
         const char *arg = argv[i], *equals = strchr(arg, '='), *value = NULL;
         int strategy =
             c->command == MIGRATOR__COMMAND_MIGRATE || c->command == MIGRATOR__COMMAND_ROLLBACK;
         int roundtrip = c->command == MIGRATOR__COMMAND_ROUNDTRIP;
+        int mark = c->command == MIGRATOR__COMMAND_MARK;
 
         if (strncmp(arg, "--", 2) == 0 && equals && (size_t)(equals - arg) < sizeof(name)) {
             memcpy(name, arg, (size_t)(equals - arg));
@@ -176,6 +182,20 @@ static int parse_flags(migrator__cli *c, int argc, char **argv)
         } else if (strategy && strcmp(name, "--strict-version-order") == 0) {
             NO_VALUE();
             c->opts.strict_version_order = 1;
+        } else if (strategy && strcmp(name, "--retry-partial") == 0) {
+            NO_VALUE();
+            c->opts.retry_partial = 1;
+        } else if (mark && (strcmp(name, "--up") == 0 || strcmp(name, "--down") == 0)) {
+            migrator_direction direction = strcmp(name, "--up") == 0 ? MIGRATOR_UP : MIGRATOR_DOWN;
+            NO_VALUE();
+            if (c->mark_direction && c->mark_direction != direction)
+                return migrator__cli_usage_error(c, "mark: give one of --up and --down");
+            c->mark_direction = direction;
+        } else if (mark && arg[0] != '-' && !have_version) {
+            if (parse_integer(arg, 0, INT64_MAX, &c->mark_version) != 0)
+                return migrator__cli_usage_error(
+                    c, "mark: expected a version (0 to 9223372036854775807), got \"%s\"", arg);
+            have_version = 1;
         } else if (roundtrip && strcmp(name, "--stepwise") == 0) {
             NO_VALUE();
             c->stepwise = 1;
@@ -225,7 +245,8 @@ static int parse_flags(migrator__cli *c, int argc, char **argv)
                    (strcmp(name, "--all") == 0 || strcmp(name, "--step") == 0 ||
                     strcmp(name, "-n") == 0 || strcmp(name, "--to") == 0 ||
                     strcmp(name, "--to-exclusive") == 0 || strcmp(name, "--group") == 0 ||
-                    strcmp(name, "--strict-version-order") == 0)) {
+                    strcmp(name, "--strict-version-order") == 0 ||
+                    strcmp(name, "--retry-partial") == 0)) {
             return migrator__cli_usage_error(c, "%s does not apply to the %s command", name,
                                              command_names[c->command]);
         } else if (!roundtrip &&
@@ -239,6 +260,9 @@ static int parse_flags(migrator__cli *c, int argc, char **argv)
 #undef NEEDS_VALUE
 #undef NO_VALUE
     }
+    if (c->command == MIGRATOR__COMMAND_MARK && !c->help && (!have_version || !c->mark_direction))
+        return migrator__cli_usage_error(c, "mark: expected a version and --up or --down "
+                                            "(mark V --up, mark V --down)");
     /* --quiet wins over a later --log-*: Ecto's --quiet turns all three off. */
     for (i = 2; i < argc; i++)
         if (strcmp(argv[i], "--quiet") == 0)
@@ -265,20 +289,20 @@ int migrator__cli_parse(migrator__cli *c, int argc, char **argv, const migrator_
         config->program ? config->program : (argc > 0 && argv[0] ? base_name(argv[0]) : "migrator");
     if (!command_name)
         return migrator__cli_usage_error(
-            c, "expected a command: migrate, rollback, migrations, schema or roundtrip");
+            c, "expected a command: migrate, rollback, migrations, schema, roundtrip or mark");
     if (strcmp(command_name, "--help") == 0 || strcmp(command_name, "-h") == 0 ||
         strcmp(command_name, "help") == 0) {
         c->help = 1;
         printf(usage_text, c->program);
         return 0;
     }
-    for (found = 0; found <= MIGRATOR__COMMAND_ROUNDTRIP; found++)
+    for (found = 0; found <= MIGRATOR__COMMAND_LAST; found++)
         if (strcmp(command_name, command_names[found]) == 0)
             break;
-    if (found > MIGRATOR__COMMAND_ROUNDTRIP)
+    if (found > MIGRATOR__COMMAND_LAST)
         return migrator__cli_usage_error(c,
                                          "unknown command \"%s\": expected migrate, rollback, "
-                                         "migrations, schema or roundtrip",
+                                         "migrations, schema, roundtrip or mark",
                                          command_name);
     c->command = (migrator__command)found;
     if ((status = parse_flags(c, argc, argv)) != 0)

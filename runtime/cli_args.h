@@ -17,8 +17,11 @@ typedef enum migrator__command {
     MIGRATOR__COMMAND_ROLLBACK,
     MIGRATOR__COMMAND_MIGRATIONS,
     MIGRATOR__COMMAND_SCHEMA,
-    MIGRATOR__COMMAND_ROUNDTRIP
+    MIGRATOR__COMMAND_ROUNDTRIP,
+    MIGRATOR__COMMAND_MARK
 } migrator__command;
+
+#define MIGRATOR__COMMAND_LAST MIGRATOR__COMMAND_MARK
 
 typedef struct migrator__cli {
     const char *program;
@@ -27,9 +30,11 @@ typedef struct migrator__cli {
     const char *strategy_flag; /* the first strategy flag given, for messages */
     migrator_run_opts opts;
     migrator_repo_config config;
-    int help;     /* --help: the usage was printed, nothing else to do */
-    int stepwise; /* roundtrip --stepwise */
-    int scratch;  /* roundtrip --scratch */
+    int help;                          /* --help: the usage was printed, nothing else to do */
+    int stepwise;                      /* roundtrip --stepwise */
+    int scratch;                       /* roundtrip --scratch */
+    int64_t mark_version;              /* mark V */
+    migrator_direction mark_direction; /* mark --up (MIGRATOR_UP) or --down; 0: not given */
 } migrator__cli;
 
 /* Parses argv (argv[1] is the command) with config's defaults into *c.

@@ -16,10 +16,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "history.h"
 #include "plan.h"
 #include "repo.h"
 
 static const migrator_run_opts default_opts = MIGRATOR_RUN_OPTS_INIT;
+
+static int check_partial(migrator_repo *repo, const migrator_migration *migration,
+                         migrator_direction direction);
 
 /* Makes opts the repo's active options for the call (NULL: defaults); repo.h. */
 int migrator__begin_call(migrator_repo *repo, const migrator_run_opts *opts)
@@ -132,11 +136,28 @@ static void map_position(const migrator_statement *statement, const char *sql, i
     *column = lines ? (unsigned int)(at - line_start) + 1 : statement->column + (unsigned int)at;
 }
 
-/* Runs the statements of one section; on failure the message is
+/* Records where a tracked (non-transactional) migration failed, keeping
+ * the failure's message as the repo's. */
+static void track_failure(migrator_repo *repo, const migrator_migration *migration,
+                          migrator_direction direction, int done)
+{
+    char *message = repo->errmsg;
+    repo->errmsg = NULL;
+    if (migrator__history_progress(repo, migration, direction, done, message ? message : "") < 0)
+        migrator__log(repo, MIGRATOR_LOG_WARNING,
+                      "could not record that migration %" PRId64 " stopped midway: %s",
+                      migration->version, repo->errmsg ? repo->errmsg : "");
+    free(repo->errmsg);
+    repo->errmsg = message;
+}
+
+/* Runs the statements of one section (tracking each in our own table
+ * when track: a migration outside a transaction); on failure the message is
  * FILE:LINE: database message (statement: first line). */
 static int run_statements(migrator_repo *repo, const migrator_migration *migration,
-                          const migrator_section *section)
+                          migrator_direction direction, int track)
 {
+    const migrator_section *section = direction == MIGRATOR_UP ? &migration->up : &migration->down;
     size_t i;
     for (i = 0; i < section->count; i++) {
         const migrator_statement *statement = &section->statements[i];
@@ -167,9 +188,14 @@ static int run_statements(migrator_repo *repo, const migrator_migration *migrati
                                at_line, repo->errmsg ? repo->errmsg : "failed", line ? line : "?");
             free(line);
             free(joined);
+            if (track)
+                track_failure(repo, migration, direction, (int)i);
             return MIGRATOR_ESQL;
         }
         free(joined);
+        if (track &&
+            (error = migrator__history_progress(repo, migration, direction, (int)i + 1, NULL)) < 0)
+            return error;
     }
     return MIGRATOR_OK;
 }
@@ -194,12 +220,11 @@ static int run_callback(migrator_repo *repo, migrator_migration_fn callback, con
 static int migration_body(migrator_repo *repo, const migrator_migration *migration,
                           migrator_direction direction, int in_transaction)
 {
-    const migrator_section *section = direction == MIGRATOR_UP ? &migration->up : &migration->down;
     int error;
     if (in_transaction && (error = run_callback(repo, repo->opts->after_begin, "after_begin",
                                                 migration, direction)) < 0)
         return error;
-    if ((error = run_statements(repo, migration, section)) < 0)
+    if ((error = run_statements(repo, migration, direction, !in_transaction)) < 0)
         return error;
     if (in_transaction && (error = run_callback(repo, repo->opts->before_commit, "before_commit",
                                                 migration, direction)) < 0)
@@ -216,6 +241,26 @@ static int rollback_after(migrator_repo *repo, int error)
     free(repo->errmsg);
     repo->errmsg = message;
     return error;
+}
+
+/* After the last statement of a migration outside a transaction: its
+ * version row and the end of its partial state, in one transaction. */
+static int finish_outside_transaction(migrator_repo *repo, const migrator_migration *migration,
+                                      migrator_direction direction)
+{
+    int error;
+    if ((error = repo->adapter->begin(repo, 0)) < 0)
+        return error;
+    if ((error = repo->adapter->record(repo, migration->version, direction)) < 0 ||
+        (error = migrator__history_clear(repo, migration->version)) < 0 ||
+        (error = repo->adapter->commit(repo)) < 0) {
+        rollback_after(repo, error);
+        track_failure(
+            repo, migration, direction,
+            (int)(direction == MIGRATOR_UP ? migration->up.count : migration->down.count));
+        return error;
+    }
+    return MIGRATOR_OK;
 }
 
 /* A migration with disable_ddl_transaction: its statements in autocommit,
@@ -239,9 +284,21 @@ static int run_one_outside_transaction(migrator_repo *repo, const migrator_migra
         } else {
             migrator__log(repo, repo->opts->log, "== Running %" PRId64 " %s %s", migration->version,
                           migration->name, direction == MIGRATOR_UP ? "up" : "down");
-            if ((error = migration_body(repo, migration, direction, 0)) >= 0) {
+            if ((error = check_partial(repo, migration, direction)) >= 0 &&
+                (error = migrator__history_start(repo, migration, direction)) >= 0 &&
+                (error = run_statements(repo, migration, direction, 1)) >= 0 &&
+                (error = finish_outside_transaction(repo, migration, direction)) >= 0) {
                 log_migrated(repo, migration->version, start);
                 error = 1;
+            } else if (error == MIGRATOR_ESQL && repo->errmsg && repo->errmsg[0]) {
+                char *message = migrator__strdup(repo->errmsg);
+                if (message)
+                    migrator__fail(repo, error,
+                                   "%s; migration %" PRId64 " runs outside a transaction, so the "
+                                   "statements before this one stay applied: `migrations` shows "
+                                   "it as partial",
+                                   message, migration->version);
+                free(message);
             }
         }
     }
@@ -286,6 +343,37 @@ static int run_one(migrator_repo *repo, const migrator_migration *migration,
         return rollback_after(repo, error);
     log_migrated(repo, migration->version, &start);
     return 1;
+}
+
+/* A migration outside a transaction that stopped midway is not run again
+ * until the user says what state it is in (mark) or asks for a rerun
+ * (retry_partial). Checked under the migration lock, when the partial state
+ * cannot be that of another process running the migration right now. */
+static int check_partial(migrator_repo *repo, const migrator_migration *migration,
+                         migrator_direction direction)
+{
+    migrator__partials partials;
+    migrator_versions applied;
+    const migrator__partial *p;
+    int64_t version = migration->version;
+    int error;
+
+    if (repo->opts->retry_partial)
+        return MIGRATOR_OK;
+    /* Only a partial state of this direction is live: the version is not
+     * applied (up) or still is (down). */
+    applied.items = &version;
+    applied.count = direction == MIGRATOR_DOWN ? 1 : 0;
+    if ((error = migrator__history_partials(repo, &applied, &partials)) < 0)
+        return error;
+    if ((p = migrator__partials_find(&partials, version)) != NULL) {
+        char *text = migrator__partial_describe(p, migration);
+        error = migrator__fail(repo, MIGRATOR_EPARTIAL, "%s; it was not run again",
+                               text ? text : "a migration was partially applied");
+        free(text);
+    }
+    migrator__partials_free(&partials);
+    return error;
 }
 
 /* Refusals that must come before anything runs. */
@@ -381,7 +469,8 @@ int migrator_run(migrator_repo *repo, const migrator_table *table, migrator_dire
             repo,
             migrator__fail(repo, MIGRATOR_EINVAL, "migrator_run: %s",
                            table ? "direction must be MIGRATOR_UP or MIGRATOR_DOWN" : "no table"));
-    if ((error = migrator__begin_call(repo, opts)) < 0 || (error = load_applied(repo, &applied)) < 0)
+    if ((error = migrator__begin_call(repo, opts)) < 0 ||
+        (error = load_applied(repo, &applied)) < 0)
         return migrator__end_call(repo, error);
     error = migrator__plan_select(&plan, table, &applied, direction, repo->opts->strategy,
                                   repo->opts->target);
@@ -437,9 +526,10 @@ static int run_single(migrator_repo *repo, const migrator_table *table, int64_t 
     if ((error = migrator__begin_call(repo, opts)) < 0)
         return migrator__end_call(repo, error);
     if (!table || !(migration = migrator__table_find(table, version)))
-        return migrator__end_call(repo, migrator__fail(repo, MIGRATOR_ENOTFOUND,
-                                             "no migration with version %" PRId64 " in repo %s",
-                                             version, table ? table->repo : "(none)"));
+        return migrator__end_call(repo,
+                                  migrator__fail(repo, MIGRATOR_ENOTFOUND,
+                                                 "no migration with version %" PRId64 " in repo %s",
+                                                 version, table ? table->repo : "(none)"));
     if ((error = load_applied(repo, &applied)) < 0)
         return migrator__end_call(repo, error);
     if (direction == MIGRATOR_UP && migrator__versions_contain(&applied, version)) {
@@ -488,6 +578,23 @@ int migrator_migrated_versions(migrator_repo *repo, const migrator_run_opts *opt
     return migrator__end_call(repo, load_applied(repo, out));
 }
 
+/* Attaches to each status the description of its partial state, if any. */
+static int describe_partials(migrator_repo *repo, const migrator_versions *applied,
+                             migrator_status_list *list)
+{
+    migrator__partials partials;
+    size_t i;
+    int error = migrator__history_partials(repo, applied, &partials);
+    for (i = 0; error >= 0 && i < list->count; i++) {
+        const migrator__partial *p = migrator__partials_find(&partials, list->items[i].version);
+        if (p &&
+            !(list->items[i].partial = migrator__partial_describe(p, list->items[i].migration)))
+            error = migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    }
+    migrator__partials_free(&partials);
+    return error;
+}
+
 int migrator_migrations(migrator_repo *repo, const migrator_table *table,
                         const migrator_run_opts *opts, migrator_status_list *out)
 {
@@ -500,9 +607,10 @@ int migrator_migrations(migrator_repo *repo, const migrator_table *table,
     if (!repo)
         return MIGRATOR_EINVAL;
     if (!table)
-        return migrator__end_call(repo,
-                        migrator__fail(repo, MIGRATOR_EINVAL, "migrator_migrations: no table"));
-    if ((error = migrator__begin_call(repo, opts)) < 0 || (error = load_applied(repo, &applied)) < 0)
+        return migrator__end_call(
+            repo, migrator__fail(repo, MIGRATOR_EINVAL, "migrator_migrations: no table"));
+    if ((error = migrator__begin_call(repo, opts)) < 0 ||
+        (error = load_applied(repo, &applied)) < 0)
         return migrator__end_call(repo, error);
     if (table->count + applied.count > 0 &&
         !(out->items = malloc((table->count + applied.count) * sizeof(*out->items)))) {
@@ -512,6 +620,7 @@ int migrator_migrations(migrator_repo *repo, const migrator_table *table,
     /* Merge the table and the applied versions, both sorted. */
     while (i < table->count || j < applied.count) {
         migrator_status *status = &out->items[out->count++];
+        status->partial = NULL;
         if (j >= applied.count ||
             (i < table->count && table->migrations[i].version < applied.items[j])) {
             status->up = 0;
@@ -530,8 +639,60 @@ int migrator_migrations(migrator_repo *repo, const migrator_table *table,
             status->migration = &table->migrations[i++];
         }
     }
+    error = describe_partials(repo, &applied, out);
     migrator_versions_free(&applied);
-    return migrator__end_call(repo, MIGRATOR_OK);
+    if (error < 0)
+        migrator_status_list_free(out);
+    return migrator__end_call(repo, error);
+}
+
+int migrator_mark(migrator_repo *repo, const migrator_table *table, int64_t version,
+                  migrator_direction direction, const migrator_run_opts *opts)
+{
+    const migrator_migration *migration;
+    int error, applied, result;
+
+    if (!repo)
+        return MIGRATOR_EINVAL;
+    if ((error = migrator__begin_call(repo, opts)) < 0)
+        return migrator__end_call(repo, error);
+    if (!table || (direction != MIGRATOR_UP && direction != MIGRATOR_DOWN))
+        return migrator__end_call(
+            repo,
+            migrator__fail(repo, MIGRATOR_EINVAL, "migrator_mark: %s",
+                           table ? "direction must be MIGRATOR_UP or MIGRATOR_DOWN" : "no table"));
+    migration = migrator__table_find(table, version);
+    if (!migration && direction == MIGRATOR_UP)
+        return migrator__end_call(repo, migrator__fail(repo, MIGRATOR_ENOTFOUND,
+                                                       "no migration with version %" PRId64
+                                                       " in repo %s: nothing to mark as applied",
+                                                       version, table->repo));
+    if (!repo->opts->skip_table_creation &&
+        (error = repo->adapter->create_table(repo, use_lock(repo))) < 0)
+        return migrator__end_call(repo, error);
+    if ((error = repo->adapter->begin(repo, use_lock(repo))) < 0)
+        return migrator__end_call(repo, error);
+    if ((error = repo->adapter->is_applied(repo, version, &applied)) < 0)
+        return migrator__end_call(repo, rollback_after(repo, error));
+    if (!migration && !applied) {
+        repo->adapter->rollback(repo);
+        return migrator__end_call(repo, migrator__fail(repo, MIGRATOR_ENOTFOUND,
+                                                       "no migration with version %" PRId64
+                                                       " in repo %s, and none is applied",
+                                                       version, table->repo));
+    }
+    result = (direction == MIGRATOR_UP) == !!applied
+                 ? (direction == MIGRATOR_UP ? MIGRATOR_ALREADY_UP : MIGRATOR_ALREADY_DOWN)
+                 : MIGRATOR_OK;
+    if ((result == MIGRATOR_OK && (error = repo->adapter->record(repo, version, direction)) < 0) ||
+        (error = migrator__history_clear(repo, version)) < 0 ||
+        (error = repo->adapter->commit(repo)) < 0)
+        return migrator__end_call(repo, rollback_after(repo, error));
+    migrator__log(repo, repo->opts->log, "== Marked %" PRId64 " %s as %s%s", version,
+                  migration ? migration->name : MIGRATOR_FILE_NOT_FOUND,
+                  direction == MIGRATOR_UP ? "applied" : "not applied",
+                  result == MIGRATOR_OK ? "" : " (it already was)");
+    return migrator__end_call(repo, result);
 }
 
 int migrator_execute(migrator_repo *repo, const char *sql)

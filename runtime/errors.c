@@ -116,8 +116,11 @@ void migrator_versions_free(migrator_versions *versions)
 
 void migrator_status_list_free(migrator_status_list *list)
 {
+    size_t i;
     if (!list)
         return;
+    for (i = 0; i < list->count; i++)
+        free((char *)list->items[i].partial);
     free(list->items);
     list->items = NULL;
     list->count = 0;

@@ -66,7 +66,18 @@ struct migrator__adapter {
      * object of the database except the migrations table and the
      * database's own. Outside any transaction. */
     int (*schema)(migrator_repo *repo, migrator__lines *out);
+    /* Runs one statement of our own bookkeeping (history.c) on the
+     * migration connection: sql has the parameters $1 .. $count, given as
+     * text (NULL: SQL NULL). Each result row is appended to rows (if not
+     * NULL) as its columns joined by MIGRATOR__FIELD_SEPARATOR, NULL as "".
+     * Logged as the migrator's SQL. Returns MIGRATOR_ENOTFOUND when a table
+     * it names does not exist. */
+    int (*own_query)(migrator_repo *repo, const char *sql, int count, const char *const *params,
+                     migrator__lines *rows);
 };
+
+/* Between the columns of a row of own_query. */
+#define MIGRATOR__FIELD_SEPARATOR '\x1f'
 
 extern const migrator__adapter migrator__sqlite_adapter;
 #ifdef MIGRATOR_HAVE_POSTGRES

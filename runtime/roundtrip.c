@@ -99,15 +99,16 @@ static int expect(trip *t, const migrator__lines *expected, const char *expected
         return MIGRATOR_OK;
     }
     if (who) {
-        say(t, MIGRATOR_LOG_ERROR, "round trip: %" PRId64 " %s (%s): %s (%zu line%s differ%s):\n%s",
-            who->version, who->name, who->file, what, changed, changed == 1 ? "" : "s",
-            changed == 1 ? "s" : "", diff);
+        say(t, MIGRATOR_LOG_ERROR,
+            "round trip: %" PRId64 " %s (%s): %s (%zu line%s differ%s):\n%.*s", who->version,
+            who->name, who->file, what, changed, changed == 1 ? "" : "s", changed == 1 ? "s" : "",
+            (int)strlen(diff) - 1, diff);
         error = migrator__fail(t->repo, MIGRATOR_EROUNDTRIP,
                                "round trip failed at %" PRId64 " %s (%s): %s", who->version,
                                who->name, who->file, what);
     } else {
-        say(t, MIGRATOR_LOG_ERROR, "round trip: %s (%zu line%s differ%s):\n%s", what, changed,
-            changed == 1 ? "" : "s", changed == 1 ? "s" : "", diff);
+        say(t, MIGRATOR_LOG_ERROR, "round trip: %s (%zu line%s differ%s):\n%.*s", what, changed,
+            changed == 1 ? "" : "s", changed == 1 ? "s" : "", (int)strlen(diff) - 1, diff);
         error = migrator__fail(t->repo, MIGRATOR_EROUNDTRIP, "round trip failed: %s", what);
     }
     free(diff);
@@ -143,7 +144,7 @@ static int whole(trip *t, const migrator__lines *empty)
 static int stepwise(trip *t)
 {
     size_t i;
-    int error = run_all(t, MIGRATOR_DOWN);
+    int error = MIGRATOR_OK;
     for (i = 0; error >= 0 && i < t->usable; i++) {
         const migrator_migration *m = &t->table->migrations[i];
         migrator__lines before = MIGRATOR__LINES_INIT, after = MIGRATOR__LINES_INIT;
@@ -208,11 +209,12 @@ int migrator_roundtrip(migrator_repo *repo, const migrator_table *table, unsigne
         return error;
     say(&t, t.log, "Round trip of %zu migration%s on %s%s", t.usable, t.usable == 1 ? "" : "s",
         repo->url_display, flags & MIGRATOR_ROUNDTRIP_STEPWISE ? ", whole and stepwise" : "");
-    if (t.usable > 0) {
+    /* Stepwise first, so that a migration that breaks the whole trip is
+     * named; then the whole trip from there. */
+    if (t.usable > 0 && (flags & MIGRATOR_ROUNDTRIP_STEPWISE))
+        error = stepwise(&t);
+    if (t.usable > 0 && error >= 0)
         error = whole(&t, &empty);
-        if (error >= 0 && (flags & MIGRATOR_ROUNDTRIP_STEPWISE))
-            error = stepwise(&t);
-    }
     migrator__lines_free(&empty);
     if (error < 0)
         return error;

@@ -5,7 +5,8 @@
  * views, materialised views, functions and procedures (with a hash of their
  * definition), triggers, enum, domain, range and composite types,
  * extensions and comments. Objects that belong to an extension are shown as
- * the extension alone; the migrations table is left out.
+ * the extension alone; the migrations table and ours beside it
+ * (<source>_migrator) are left out.
  *
  * The query runs with search_path = pg_catalog, so that pg_get_*def()
  * qualify every name the same way whatever the session's search_path.
@@ -28,7 +29,7 @@ static const char *const query_parts[] = {
     " member AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),"
     " own AS ("
     "  SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-    "  WHERE n.nspname = $1 AND c.relname = $2),"
+    "  WHERE n.nspname = $1::text AND c.relname::text IN ($2::text, $2::text || '_migrator')),"
     " rel AS ("
     "  SELECT c.oid, c.relkind, c.relpersistence, c.relispartition, c.relpartbound,"
     "         c.relrowsecurity, format('%I.%I', n.nspname, c.relname) AS qname,"
@@ -122,12 +123,14 @@ static const char *const query_parts[] = {
     "  FROM rel r JOIN pg_trigger tg ON tg.tgrelid = r.oid WHERE NOT tg.tgisinternal"
     /* row level security policies */
     "  UNION ALL"
-    "  SELECT format('policy %I on %s: %s for %s to %s using (%s) with check (%s)', p.polname,"
+    "  SELECT format('policy %I on %s: %s for %s to %s%s%s', p.polname,"
     "    r.qname, CASE WHEN p.polpermissive THEN 'permissive' ELSE 'restrictive' END,"
-    "    p.polcmd, array_to_string(ARRAY(SELECT CASE WHEN o = 0 THEN 'public'"
+    "    CASE p.polcmd WHEN 'r' THEN 'select' WHEN 'a' THEN 'insert' WHEN 'w' THEN 'update'"
+    "      WHEN 'd' THEN 'delete' ELSE 'all' END,"
+    "    array_to_string(ARRAY(SELECT CASE WHEN o = 0 THEN 'public'"
     "      ELSE quote_ident(o::regrole::text) END FROM unnest(p.polroles) o ORDER BY 1), ', '),"
-    "    COALESCE(pg_get_expr(p.polqual, p.polrelid), ''),"
-    "    COALESCE(pg_get_expr(p.polwithcheck, p.polrelid), ''))"
+    "    COALESCE(' using (' || pg_get_expr(p.polqual, p.polrelid) || ')', ''),"
+    "    COALESCE(' with check (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')', ''))"
     "  FROM rel r JOIN pg_policy p ON p.polrelid = r.oid",
     /* functions, procedures, aggregates */
     "  UNION ALL"
@@ -146,7 +149,9 @@ static const char *const query_parts[] = {
     "      ELSE pg_get_functiondef(p.oid) END, 'UTF8')), 'hex'), 16))"
     "  FROM pg_proc p JOIN ns n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang"
     "  WHERE NOT EXISTS (SELECT 1 FROM member m"
-    "    WHERE m.classid = 'pg_proc'::regclass AND m.objid = p.oid)",
+    "    WHERE m.classid = 'pg_proc'::regclass AND m.objid = p.oid)"
+    "    AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_proc'::regclass"
+    "      AND dep.objid = p.oid AND dep.deptype = 'i')" /* a range type's constructors */,
     /* enum, domain and range types */
     "  UNION ALL"
     "  SELECT format('type %I.%I as enum (%s)', n.nspname, t.typname,"

@@ -1,11 +1,10 @@
 /*
  * The SQLite schema fingerprint (docs/roundtrip.md): every table, index,
- * view and trigger of the main database except SQLite's own (sqlite_*) and
- * the migrations table, described from SQLite's pragmas, with what the
- * pragmas do not tell (CHECK constraints, collations, generated columns,
- * index expressions) read from the stored CREATE statement. SQL text is
- * canonical (sql_canonical.h), so spacing, comments and keyword case do not
- * count.
+ * view and trigger of the main database except SQLite's own (sqlite_*),
+ * the migrations table and ours beside it (<source>_migrator), described from SQLite's pragmas,
+ * with what the pragmas do not tell (CHECK constraints, collations, generated columns, index
+ * expressions) read from the stored CREATE statement. SQL text is canonical (sql_canonical.h), so
+ * spacing, comments and keyword case do not count.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -334,8 +333,9 @@ static int columns(context *ctx, const char *table, const char *shown, const tab
         char *column = migrator__schema_ident(name), *default_text = NULL, pk_text[32] = "";
         if (!column)
             goto oom;
+        /* Words keep their case: a bare word default is a string. */
         if (dflt && !(default_text = migrator__sql_canonical(dflt, strlen(dflt),
-                                                             MIGRATOR_DIALECT_SQLITE, 1))) {
+                                                             MIGRATOR_DIALECT_SQLITE, 0))) {
             free(column);
             goto oom;
         }
@@ -544,7 +544,8 @@ int migrator__sqlite_schema(migrator_repo *repo, sqlite3 *db, migrator__lines *o
                              "SELECT type, name, tbl_name, sql FROM main.sqlite_master "
                              "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
                              "AND tbl_name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-                             "AND tbl_name <> ?1 COLLATE NOCASE ORDER BY name",
+                             "AND tbl_name <> ?1 COLLATE NOCASE "
+                             "AND tbl_name <> ?1 || '_migrator' COLLATE NOCASE ORDER BY name",
                              repo->source, &statement)) < 0)
         return error;
     while (error >= 0 && (result = sqlite3_step(statement)) == SQLITE_ROW) {

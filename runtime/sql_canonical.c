@@ -15,6 +15,21 @@ static int is_punct(const char *text, const migrator__token *token, char c)
     return token->end - token->start == 1 && text[token->start] == c;
 }
 
+/* A quoted identifier whose inside is a plain name ([A-Za-z_][A-Za-z0-9_]*). */
+static int is_plain_quoted(const char *text, const migrator__token *token)
+{
+    size_t i;
+    if (token->end - token->start < 3)
+        return 0;
+    for (i = token->start + 1; i + 1 < token->end; i++) {
+        char c = text[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+              (i > token->start + 1 && c >= '0' && c <= '9')))
+            return 0;
+    }
+    return 1;
+}
+
 char *migrator__sql_canonical(const char *text, size_t length, migrator_dialect dialect,
                               int lower_words)
 {
@@ -48,6 +63,17 @@ char *migrator__sql_canonical(const char *text, size_t length, migrator_dialect 
                 space = 0;
             if (space)
                 out[used++] = ' ';
+        }
+        if (lower_words && kind == MIGRATOR__TOK_QUOTED_IDENT && is_plain_quoted(text, &token)) {
+            /* "cities", [cities] and `cities` name what cities names; the case
+             * stays, as a quoted name that matches no column is a string */
+            for (i = token.start + 1; i + 1 < token.end; i++)
+                out[used++] = text[i];
+            previous = token;
+            previous.kind = MIGRATOR__TOK_WORD;
+            have_previous = 1;
+            blank_before = 0;
+            continue;
         }
         for (i = token.start; i < token.end; i++) {
             char c = text[i];

@@ -16,7 +16,9 @@
  * outside quotes in lower case when lower_words (SQLite, where keywords and
  * unquoted names ignore case), and one space between two tokens except
  * after "(" and ".", before ")", ",", ";" and ".", and inside an operator
- * written without spaces (">="). Quoted text is copied byte for byte.
+ * written without spaces (">="). With lower_words, a quoted identifier that
+ * is a plain name ("Cities", [cities]) is written as that name, unquoted
+ * (its case kept). Other quoted text is copied byte for byte.
  * Returns a malloc'd string, or NULL when out of memory. */
 char *migrator__sql_canonical(const char *text, size_t length, migrator_dialect dialect,
                               int lower_words);

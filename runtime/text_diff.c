@@ -143,9 +143,25 @@ char *migrator__unified_diff(const migrator__lines *old_lines, const migrator__l
         hunk_range(new_range, sizeof(new_range), edits[start].new_at, new_count);
         if (put(&out, "@@ -%s +%s @@\n", old_range, new_range) != 0)
             goto fail;
-        for (k = start; k < end; k++)
-            if (put(&out, "%c%s\n", edits[k].op, edits[k].line) != 0)
-                goto fail;
+        /* As diff -u: in each run of changed lines, the removed ones first. */
+        for (k = start; k < end;) {
+            size_t run_end = k, m;
+            if (edits[k].op == ' ') {
+                if (put(&out, " %s\n", edits[k].line) != 0)
+                    goto fail;
+                k++;
+                continue;
+            }
+            while (run_end < end && edits[run_end].op != ' ')
+                run_end++;
+            for (m = k; m < run_end; m++)
+                if (edits[m].op == '-' && put(&out, "-%s\n", edits[m].line) != 0)
+                    goto fail;
+            for (m = k; m < run_end; m++)
+                if (edits[m].op == '+' && put(&out, "+%s\n", edits[m].line) != 0)
+                    goto fail;
+            k = run_end;
+        }
         first = end;
     }
     free(edits);

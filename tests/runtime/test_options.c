@@ -1534,9 +1534,14 @@ static void prefix_outside_transaction(void **state)
     {
         char *expected = rt_no_table_message(rt_migration(&rt_notx_migrations, 2), 6, 13, "gate",
                                              "INSERT INTO gate (x) VALUES (2)");
-        assert_string_equal(migrator_errmsg(repo), expected);
+        assert_non_null(strstr(migrator_errmsg(repo), expected));
         free(expected);
     }
+    /* It stopped midway: not run again unless asked (--retry-partial). */
+    assert_status(repo, migrator_run(repo, &rt_notx_migrations, MIGRATOR_UP, &opts, &ran),
+                  MIGRATOR_EPARTIAL);
+    assert_ran(&ran, "");
+    opts.retry_partial = 1;
     rt_exec(env->db, "CREATE TABLE public.gate (x INTEGER)"); /* not where it looks */
     assert_status(repo, migrator_run(repo, &rt_notx_migrations, MIGRATOR_UP, &opts, &ran),
                   MIGRATOR_ESQL);

@@ -41,6 +41,13 @@ static void quoted_text_is_kept(void **state)
     assert_canonical("DEFAULT 'It''s  A'", 1, "default 'It''s  A'");
     assert_canonical("SELECT \"Mixed Case\".x FROM \"Mixed Case\"", 1,
                      "select \"Mixed Case\".x from \"Mixed Case\"");
+    /* A quoted plain name is that name (SQLite rewrites view text so). */
+    assert_canonical("SELECT name FROM \"cities\" JOIN [towns] USING (`id`)", 1,
+                     "select name from cities join towns using (id)");
+    /* ... with its case: in SQLite a quoted name that is no column is a
+     * string, so "Active" and "active" differ. */
+    assert_canonical("DEFAULT \"Active\"", 1, "default Active");
+    assert_canonical("SELECT \"Cities\"", 0, "SELECT \"Cities\"");
     assert_canonical("SELECT Name FROM T", 0, "SELECT Name FROM T");
 }
 

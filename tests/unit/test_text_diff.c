@@ -77,6 +77,19 @@ static void distant_changes_make_two_hunks(void **state)
     free(diff);
 }
 
+static void removed_lines_come_first(void **state)
+{
+    size_t changed = 0;
+    /* "+...FLOAT" sorts before "-...REAL"; diff -u shows the removal first. */
+    char *diff = diff_of("t column a: INT\nt column b: REAL\nt columns (a, b)\n",
+                         "t column a: INT\nt column b: FLOAT\nt columns (a, b)\n", &changed);
+    (void)state;
+    assert_string_equal(diff, "--- before\n+++ after\n@@ -1,3 +1,3 @@\n t column a: INT\n"
+                              "-t column b: REAL\n+t column b: FLOAT\n t columns (a, b)\n");
+    assert_int_equal(changed, 2);
+    free(diff);
+}
+
 static void removal_at_the_end(void **state)
 {
     size_t changed = 0;
@@ -121,6 +134,7 @@ int main(void)
         cmocka_unit_test(one_line_that_stayed),
         cmocka_unit_test(changed_line_in_the_middle),
         cmocka_unit_test(distant_changes_make_two_hunks),
+        cmocka_unit_test(removed_lines_come_first),
         cmocka_unit_test(removal_at_the_end),
         cmocka_unit_test(from_nothing),
         cmocka_unit_test(join_and_split_round_trip),
