@@ -391,15 +391,14 @@ MIGRATOR_EXTERN int migrator_schema_fingerprint(migrator_repo *repo, const migra
 #define MIGRATOR_ROUNDTRIP_STEPWISE 1u
 
 /** Checks that the migrations of table undo what they do, on a database
- * where none of them is applied yet (docs/roundtrip.md): up all (schema A),
- * down all (the schema must be the one before), up all again (it must be
- * A). With MIGRATOR_ROUNDTRIP_STEPWISE, then for each migration in order:
- * up, down (the schema must be the one before its up), up again (it must be
- * the one after its first up). Stops at the first comparison that fails and
- * logs, through opts' logger at MIGRATOR_LOG_ERROR, which migration broke
- * which comparison and the unified diff of the two fingerprints.
- * A migration without a down section stops the round trip before it.
- * Leaves every checked migration applied. Returns MIGRATOR_OK,
+ * where none of them is applied yet (docs/roundtrip.md). With
+ * MIGRATOR_ROUNDTRIP_STEPWISE, first, for each migration in order: up, down
+ * (the schema must be the one before its up), up again (it must be the one
+ * after its first up). Then: up all (schema A), down all (the schema must be
+ * the one before any migration), up all again (it must be A). Stops at the first comparison that
+ * fails and logs, through opts' logger at MIGRATOR_LOG_ERROR, which migration broke which
+ * comparison and the unified diff of the two fingerprints. A migration without a down section stops
+ * the round trip before it. Leaves every checked migration applied. Returns MIGRATOR_OK,
  * MIGRATOR_EROUNDTRIP (a comparison failed), MIGRATOR_EIRREVERSIBLE,
  * MIGRATOR_EINVAL (some migration was already applied) or the error of a
  * migration. */
