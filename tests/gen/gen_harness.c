@@ -225,6 +225,7 @@ static int drain(int fd, char **buffer, size_t *used, size_t *capacity)
 void gen_run(gen_result *result, const char *cwd, const char *const *args)
 {
     const char *program = getenv("MIGRATOR_GEN");
+    const char *valgrind = getenv("MIGRATOR_TEST_VALGRIND");
     const char *argv[64];
     int out_pipe[2], err_pipe[2], status;
     size_t argc = 0, out_used = 0, out_capacity = 0, err_used = 0, err_capacity = 0;
@@ -234,6 +235,17 @@ void gen_run(gen_result *result, const char *cwd, const char *const *args)
     memset(result, 0, sizeof(*result));
     if (!program || !*program)
         harness_fail("MIGRATOR_GEN is not set (run the tests with ctest)\n");
+    /* MIGRATOR_TEST_VALGRIND=/usr/bin/valgrind runs the program under
+     * memcheck: any error or leak makes it exit 99 and print the report on
+     * stderr, so the test fails (the valgrind test preset, docs/testing.md). */
+    if (valgrind && *valgrind) {
+        argv[argc++] = valgrind;
+        argv[argc++] = "--quiet";
+        argv[argc++] = "--error-exitcode=99";
+        argv[argc++] = "--leak-check=full";
+        argv[argc++] = "--show-leak-kinds=definite,indirect,possible";
+        argv[argc++] = "--errors-for-leak-kinds=definite,indirect,possible";
+    }
     argv[argc++] = program;
     while (*args && argc < 63)
         argv[argc++] = *args++;
@@ -260,8 +272,8 @@ void gen_run(gen_result *result, const char *cwd, const char *const *args)
             fprintf(stderr, "gen_run: chdir %s: %s\n", cwd, strerror(errno));
             _exit(125);
         }
-        execv(program, (char *const *)argv);
-        fprintf(stderr, "gen_run: exec %s: %s\n", program, strerror(errno));
+        execv(argv[0], (char *const *)argv);
+        fprintf(stderr, "gen_run: exec %s: %s\n", argv[0], strerror(errno));
         _exit(125);
     }
     close(out_pipe[1]);
