@@ -152,7 +152,8 @@ typedef struct migrator_table {
     X(ESCHEMA, -14, "the migrations table cannot be created or read")                              \
     X(ENONTRANSACTIONAL, -15, "a migration cannot run inside a group transaction")                 \
     X(EROUNDTRIP, -16, "a round trip did not restore the schema")                                  \
-    X(EPARTIAL, -17, "a migration outside a transaction stopped midway")
+    X(EPARTIAL, -17, "a migration outside a transaction stopped midway")                           \
+    X(ECHECKSUM, -18, "an applied migration's file changed since it was applied")
 
 #define MIGRATOR__ERROR_ENUM(name, value, text) MIGRATOR_##name = value,
 /** Return values of the runtime functions (MIGRATOR_OK, MIGRATOR_EBUSY, ...). */
@@ -220,6 +221,17 @@ typedef struct migrator_repo_config {
 typedef int (*migrator_migration_fn)(migrator_repo *repo, const migrator_migration *migration,
                                      migrator_direction direction, void *payload);
 
+/** What to do about an applied migration whose file changed since it was
+ * applied: its checksum (docs/checksum.md) differs from the one recorded. */
+typedef enum migrator_checksum_policy {
+    /** ERROR for migrator_run, migrator_up and migrator_down; WARN for
+     * migrator_migrations. */
+    MIGRATOR_CHECKSUM_DEFAULT = 0,
+    MIGRATOR_CHECKSUM_ERROR = 1, /**< fail with MIGRATOR_ECHECKSUM before anything runs */
+    MIGRATOR_CHECKSUM_WARN = 2,  /**< log a warning per migration, go on */
+    MIGRATOR_CHECKSUM_IGNORE = 3 /**< say nothing */
+} migrator_checksum_policy;
+
 #define MIGRATOR_RUN_OPTS_VERSION 2
 /** Options of migrator_run, migrator_up, migrator_down, migrator_migrations
  * and migrator_migrated_versions (Ecto's run options). */
@@ -245,12 +257,15 @@ typedef struct migrator_run_opts {
     /** Rerun, from its first statement, a migration outside a transaction
      * that stopped midway (MIGRATOR_EPARTIAL otherwise). Since version 2. */
     int retry_partial;
+    /** What an applied migration whose file's checksum changed does
+     * (docs/trust.md). Since version 2. */
+    migrator_checksum_policy on_checksum_mismatch;
 } migrator_run_opts;
 #define MIGRATOR_RUN_OPTS_INIT                                                                     \
     {                                                                                              \
         MIGRATOR_RUN_OPTS_VERSION, MIGRATOR_STRATEGY_DEFAULT, 0, MIGRATOR_LOG_INFO,                \
             MIGRATOR_LOG_OFF, MIGRATOR_LOG_OFF, NULL, 0, 0, 1, 15000, 0, NULL, NULL, NULL, NULL,   \
-            NULL, 0                                                                                \
+            NULL, 0, MIGRATOR_CHECKSUM_DEFAULT                                                     \
     }
 
 /** A list of versions. Free it with migrator_versions_free. */
@@ -258,6 +273,15 @@ typedef struct migrator_versions {
     int64_t *items;
     size_t count;
 } migrator_versions;
+
+/** How an applied migration's recorded checksum compares with its file's. */
+typedef enum migrator_checksum_state {
+    MIGRATOR_CHECKSUM_PENDING = 0,    /**< not applied: nothing to compare */
+    MIGRATOR_CHECKSUM_MATCH = 1,      /**< recorded, and the same as the file's */
+    MIGRATOR_CHECKSUM_MISMATCH = 2,   /**< recorded, and the file's differs */
+    MIGRATOR_CHECKSUM_UNRECORDED = 3, /**< applied by Ecto or an older migrator: none recorded */
+    MIGRATOR_CHECKSUM_NO_FILE = 4     /**< applied, but not in the table */
+} migrator_checksum_state;
 
 /** One line of the status (Ecto's migrations/3). */
 typedef struct migrator_status {
@@ -268,6 +292,13 @@ typedef struct migrator_status {
     /** NULL, or (a migration outside a transaction that stopped midway) how
      * far it got and what to do: owned by the list. */
     const char *partial;
+    migrator_checksum_state checksum; /**< how the recorded checksum compares */
+    /** The checksum recorded when it was applied (64 hex digits), "" if
+     * none was. */
+    char recorded_checksum[65];
+    /** When it was applied (schema_migrations.inserted_at as the database
+     * writes it, UTC), NULL when pending: owned by the list. */
+    const char *applied_at;
 } migrator_status;
 
 /** The status of every migration. Free it with migrator_status_list_free. */
@@ -337,6 +368,25 @@ MIGRATOR_EXTERN int migrator_migrations(migrator_repo *repo, const migrator_tabl
  * partial state is still forgotten), MIGRATOR_ENOTFOUND or an error. */
 MIGRATOR_EXTERN int migrator_mark(migrator_repo *repo, const migrator_table *table, int64_t version,
                                   migrator_direction direction, const migrator_run_opts *opts);
+
+/** Accepts the current files of applied migrations whose checksum changed
+ * (docs/trust.md): records the table's checksum for versions[0..count), or,
+ * when count is 0, for every applied migration whose recorded checksum
+ * differs or is missing. Runs nothing; under the migration lock, in one
+ * transaction. Returns MIGRATOR_OK (also when nothing needed repair),
+ * MIGRATOR_ENOTFOUND (a listed version is not in table or not applied;
+ * nothing is changed) or an error. versions is the caller's. */
+MIGRATOR_EXTERN int migrator_repair(migrator_repo *repo, const migrator_table *table,
+                                    const int64_t *versions, size_t count,
+                                    const migrator_run_opts *opts);
+
+/** Adopts a database whose schema was built without migrator (Flyway's
+ * baseline, sqitch's --log-only): records every migration of table up to
+ * version (inclusive) as applied, with its checksum, without running it.
+ * Already applied ones are left as they are. Under the migration lock, in
+ * one transaction. Returns MIGRATOR_OK or an error. */
+MIGRATOR_EXTERN int migrator_baseline(migrator_repo *repo, const migrator_table *table,
+                                      int64_t version, const migrator_run_opts *opts);
 
 /** Runs one SQL statement on the repo's migration connection, e.g. from an
  * after_begin callback (`SET LOCAL lock_timeout = '5s'`). */

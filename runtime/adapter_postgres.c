@@ -552,7 +552,21 @@ static int pg_begin_checked(migrator_repo *repo, int lock, int64_t version, int 
 static int pg_commit(migrator_repo *repo)
 {
     pg_connection *c = connection_of(repo);
-    int error = run_own(repo, c->migration, "COMMIT", MIGRATOR_EDATABASE);
+    int error;
+    PGresult *result;
+
+    migrator__log_migrator_sql(repo, "COMMIT");
+    result = PQexec(c->migration, "COMMIT");
+    if (PQresultStatus(result) != PGRES_COMMAND_OK)
+        error = result_error(repo, MIGRATOR_EDATABASE, result, c->migration);
+    else if (strcmp(PQcmdStatus(result), "ROLLBACK") == 0)
+        /* The server answers COMMIT of an aborted transaction by rolling it
+         * back: never take that for success. */
+        error = migrator__fail(repo, MIGRATOR_EDATABASE,
+                               "COMMIT rolled back: a statement of the transaction had failed");
+    else
+        error = MIGRATOR_OK;
+    PQclear(result);
     if (error < 0) {
         release_table_lock(repo, "ROLLBACK");
         if (repo->lock_mode == MIGRATOR_LOCK_ADVISORY)
@@ -883,7 +897,11 @@ static int pg_own_query(migrator_repo *repo, const char *sql, int count, const c
     int error = MIGRATOR_OK, row, column;
 
     migrator__log_migrator_sql(repo, sql);
+    /* Our own bookkeeping's notices ("already exists, skipping") are not
+     * the user's business. */
+    PQsetNoticeReceiver(c->migration, NULL, NULL);
     result = PQexecParams(c->migration, sql, count, NULL, params, NULL, NULL, 0);
+    PQsetNoticeReceiver(c->migration, notice_receiver, repo);
     if (PQresultStatus(result) != PGRES_TUPLES_OK && PQresultStatus(result) != PGRES_COMMAND_OK) {
         const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
         error = result_error(

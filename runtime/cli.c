@@ -38,6 +38,102 @@ static void print_status(const migrator_table *table, const migrator_status_list
             fprintf(stderr, "warning: %s\n", list->items[i].partial);
 }
 
+/* A JSON string literal of text (UTF-8 is kept; control characters are
+ * escaped). */
+static void print_json_string(const char *text)
+{
+    const unsigned char *p;
+    if (!text) {
+        fputs("null", stdout);
+        return;
+    }
+    putchar('"');
+    for (p = (const unsigned char *)text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", stdout);
+        else if (*p == '\t')
+            fputs("\\t", stdout);
+        else if (*p < 0x20)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+static const char *const checksum_states[] = {"pending", "match", "mismatch", "unrecorded",
+                                              "no_file"};
+
+/* migrations --format json: the status list as one JSON object
+ * (docs/cli.md). */
+static void print_json(const migrator_table *table, const migrator_status_list *list)
+{
+    size_t i;
+    fputs("{\"repo\":", stdout);
+    print_json_string(table->repo);
+    fputs(",\"migrations\":[", stdout);
+    for (i = 0; i < list->count; i++) {
+        const migrator_status *s = &list->items[i];
+        printf("%s\n{\"version\":%" PRId64 ",\"name\":", i ? "," : "", s->version);
+        print_json_string(s->migration ? s->migration->name : NULL);
+        printf(",\"status\":\"%s\",\"applied_at\":", s->partial ? "partial"
+                                                     : s->up    ? "up"
+                                                                : "down");
+        print_json_string(s->applied_at);
+        printf(",\"checksum\":\"%s\",\"recorded_checksum\":", checksum_states[s->checksum]);
+        print_json_string(s->recorded_checksum[0] ? s->recorded_checksum : NULL);
+        fputs(",\"file_checksum\":", stdout);
+        print_json_string(s->migration ? s->migration->checksum : NULL);
+        fputs(",\"file\":", stdout);
+        print_json_string(s->migration ? s->migration->file : NULL);
+        fputs(",\"partial\":", stdout);
+        print_json_string(s->partial);
+        putchar('}');
+    }
+    fputs("\n]}\n", stdout);
+}
+
+/* validate: every problem of the applied migrations on stdout, one a line;
+ * returns how many there are. */
+static size_t validate(const migrator_status_list *list)
+{
+    size_t i, problems = 0, applied = 0, unrecorded = 0;
+    for (i = 0; i < list->count; i++) {
+        const migrator_status *s = &list->items[i];
+        if (s->partial) {
+            printf("partial: %s\n", s->partial);
+            problems++;
+        }
+        if (!s->up)
+            continue;
+        applied++;
+        if (s->checksum == MIGRATOR_CHECKSUM_MISMATCH) {
+            printf("changed: migration %" PRId64 " %s (%s) was applied with checksum %s; its "
+                   "file now gives %s\n",
+                   s->version, s->migration->name, s->migration->file, s->recorded_checksum,
+                   s->migration->checksum);
+            problems++;
+        } else if (s->checksum == MIGRATOR_CHECKSUM_NO_FILE) {
+            printf("missing: migration %" PRId64 " is applied but this program has no file for "
+                   "it\n",
+                   s->version);
+            problems++;
+        } else if (s->checksum == MIGRATOR_CHECKSUM_UNRECORDED) {
+            unrecorded++;
+        }
+    }
+    if (problems)
+        printf("%zu problem%s\n", problems, problems == 1 ? "" : "s");
+    else
+        printf("%zu applied migration%s valid%s\n", applied, applied == 1 ? "" : "s",
+               unrecorded ? " (some without a recorded checksum: applied before migrator "
+                            "recorded checksums; the next migrate records them)"
+                          : "");
+    return problems;
+}
+
 /* Whether url is sqlite:PATH (not :memory:) and PATH does not exist: the
  * read-only commands must not create an empty database by mistake. */
 static int missing_sqlite_file(const char *url)
@@ -100,6 +196,7 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
     static const migrator_main_config config_defaults = MIGRATOR_MAIN_CONFIG_INIT;
     migrator__cli c;
     migrator_repo *repo = NULL;
+    size_t pending = 0, problems = 0;
     int result;
 
     if (!config)
@@ -115,13 +212,16 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
 
     if (c.command == MIGRATOR__COMMAND_ROUNDTRIP)
         return roundtrip(&c, table);
-    if ((c.command == MIGRATOR__COMMAND_MIGRATIONS || c.command == MIGRATOR__COMMAND_SCHEMA) &&
+    if ((c.command == MIGRATOR__COMMAND_MIGRATIONS || c.command == MIGRATOR__COMMAND_SCHEMA ||
+         c.command == MIGRATOR__COMMAND_VALIDATE) &&
         missing_sqlite_file(c.url)) {
         fprintf(stderr,
                 "%s: error: the database file %s does not exist (%s only reads; migrate "
                 "creates it)\n",
                 c.program, c.url + 7,
-                c.command == MIGRATOR__COMMAND_SCHEMA ? "schema" : "migrations");
+                c.command == MIGRATOR__COMMAND_SCHEMA     ? "schema"
+                : c.command == MIGRATOR__COMMAND_VALIDATE ? "validate"
+                                                          : "migrations");
         return 1;
     }
     if ((result = migrator_open(&repo, c.url, &c.config)) < 0) {
@@ -129,7 +229,18 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
         return 1;
     }
     if (c.command == MIGRATOR__COMMAND_MARK) {
-        result = migrator_mark(repo, table, c.mark_version, c.mark_direction, &c.opts);
+        result = migrator_mark(repo, table, c.versions[0], c.mark_direction, &c.opts);
+    } else if (c.command == MIGRATOR__COMMAND_REPAIR) {
+        result = migrator_repair(repo, table, c.versions, c.version_count, &c.opts);
+    } else if (c.command == MIGRATOR__COMMAND_BASELINE) {
+        result = migrator_baseline(repo, table, c.versions[0], &c.opts);
+    } else if (c.command == MIGRATOR__COMMAND_VALIDATE) {
+        migrator_status_list list;
+        c.opts.on_checksum_mismatch = MIGRATOR_CHECKSUM_IGNORE; /* listed below instead */
+        if ((result = migrator_migrations(repo, table, &c.opts, &list)) >= 0) {
+            problems = validate(&list);
+            migrator_status_list_free(&list);
+        }
     } else if (c.command == MIGRATOR__COMMAND_SCHEMA) {
         char *text;
         if ((result = migrator_schema_fingerprint(repo, &c.opts, &text)) >= 0) {
@@ -139,7 +250,13 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
     } else if (c.command == MIGRATOR__COMMAND_MIGRATIONS) {
         migrator_status_list list;
         if ((result = migrator_migrations(repo, table, &c.opts, &list)) >= 0) {
-            print_status(table, &list);
+            size_t i;
+            if (c.json)
+                print_json(table, &list);
+            else
+                print_status(table, &list);
+            for (i = 0; i < list.count; i++)
+                pending += !list.items[i].up;
             migrator_status_list_free(&list);
         }
     } else {
@@ -151,5 +268,7 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
         fprintf(stderr, "%s: error: %s\n", c.program, migrator_errmsg(repo));
     migrator_close(repo);
     fflush(stdout);
-    return result < 0 ? 1 : 0;
+    if (result < 0 || problems)
+        return 1;
+    return c.exit_code && pending ? 3 : 0;
 }

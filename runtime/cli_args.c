@@ -15,8 +15,13 @@
 
 #define EXIT_USAGE MIGRATOR__EXIT_USAGE
 
-static const char *const command_names[] = {"migrate", "rollback",  "migrations",
-                                            "schema",  "roundtrip", "mark"};
+static const char *const command_names[] = {"migrate",  "rollback",  "migrations",
+                                            "schema",   "roundtrip", "mark",
+                                            "validate", "repair",    "baseline"};
+
+/* One name per command, in the enum's order. */
+typedef char command_names_match_the_enum
+    [sizeof(command_names) / sizeof(*command_names) == MIGRATOR__COMMAND_LAST + 1 ? 1 : -1];
 
 static const char usage_text[] =
     "Usage: %s COMMAND [OPTION]...\n"
@@ -32,6 +37,13 @@ static const char usage_text[] =
     "  mark V --up|--down\n"
     "               record migration V as applied (--up) or not (--down) without\n"
     "               running it, and forget that it stopped midway\n"
+    "  validate     check every applied migration against its file: exit 1 on a\n"
+    "               changed checksum, a missing file or a partial migration\n"
+    "  repair [V]...\n"
+    "               accept the current files of applied migrations whose checksum\n"
+    "               changed (all of them, or the versions given)\n"
+    "  baseline V   record every migration up to V as applied without running it\n"
+    "               (adopting a database built without migrator; docs/trust.md)\n"
     "\n"
     "Which migrations (migrate, rollback; at most one):\n"
     "  --all                  all pending (migrate) or applied (rollback) migrations\n"
@@ -45,6 +57,10 @@ static const char usage_text[] =
     "                         in its directory; PostgreSQL: a database on its server),\n"
     "                         removed afterwards\n"
     "\n"
+    "Status (migrations):\n"
+    "  --format table|json    Ecto's table (default) or JSON (docs/cli.md)\n"
+    "  --exit-code            exit 3 when migrations are pending, 0 when up to date\n"
+    "\n"
     "Options:\n"
     "  --url URL              the database: sqlite:PATH, sqlite::memory: or\n"
     "                         postgres://USER@HOST/DB (when built with PostgreSQL)\n"
@@ -55,6 +71,10 @@ static const char usage_text[] =
     "  --lock-timeout MS      how long to wait for the migration lock (default 15000)\n"
     "  --strict-version-order refuse to run a migration older than the newest applied one\n"
     "  --group                run all selected migrations in one transaction\n"
+    "  --on-checksum-mismatch error|warn|ignore\n"
+    "                         what an applied migration whose file changed does\n"
+    "                         (default: error for migrate and rollback, warn for\n"
+    "                         migrations)\n"
     "  --retry-partial        rerun from its first statement a migration outside a\n"
     "                         transaction that stopped midway (docs/reliability.md)\n"
     "  --log-migrations-sql   log the SQL of the migrations\n"
@@ -131,7 +151,7 @@ static const char *flag_value(migrator__cli *c, int argc, char **argv, int *i, c
 
 static int parse_flags(migrator__cli *c, int argc, char **argv)
 {
-    int i, have_version = 0;
+    int i;
     for (i = 2; i < argc; i++) {
         char name[64];
         const char *arg = argv[i], *equals = strchr(arg, '='), *value = NULL;
@@ -139,6 +159,10 @@ static int parse_flags(migrator__cli *c, int argc, char **argv)
             c->command == MIGRATOR__COMMAND_MIGRATE || c->command == MIGRATOR__COMMAND_ROLLBACK;
         int roundtrip = c->command == MIGRATOR__COMMAND_ROUNDTRIP;
         int mark = c->command == MIGRATOR__COMMAND_MARK;
+        int takes_versions = mark || c->command == MIGRATOR__COMMAND_REPAIR ||
+                             c->command == MIGRATOR__COMMAND_BASELINE;
+        int status = c->command == MIGRATOR__COMMAND_MIGRATIONS;
+        int checks = strategy || status;
 
         if (strncmp(arg, "--", 2) == 0 && equals && (size_t)(equals - arg) < sizeof(name)) {
             memcpy(name, arg, (size_t)(equals - arg));
@@ -191,11 +215,38 @@ static int parse_flags(migrator__cli *c, int argc, char **argv)
             if (c->mark_direction && c->mark_direction != direction)
                 return migrator__cli_usage_error(c, "mark: give one of --up and --down");
             c->mark_direction = direction;
-        } else if (mark && arg[0] != '-' && !have_version) {
-            if (parse_integer(arg, 0, INT64_MAX, &c->mark_version) != 0)
+        } else if (takes_versions && arg[0] != '-' &&
+                   (c->command == MIGRATOR__COMMAND_REPAIR
+                        ? c->version_count < MIGRATOR__CLI_MAX_VERSIONS
+                        : c->version_count == 0)) {
+            if (parse_integer(arg, 0, INT64_MAX, &c->versions[c->version_count]) != 0)
                 return migrator__cli_usage_error(
-                    c, "mark: expected a version (0 to 9223372036854775807), got \"%s\"", arg);
-            have_version = 1;
+                    c, "%s: expected a version (0 to 9223372036854775807), got \"%s\"",
+                    command_names[c->command], arg);
+            c->version_count++;
+        } else if (checks && strcmp(name, "--on-checksum-mismatch") == 0) {
+            NEEDS_VALUE();
+            if (strcmp(value, "error") == 0)
+                c->opts.on_checksum_mismatch = MIGRATOR_CHECKSUM_ERROR;
+            else if (strcmp(value, "warn") == 0)
+                c->opts.on_checksum_mismatch = MIGRATOR_CHECKSUM_WARN;
+            else if (strcmp(value, "ignore") == 0)
+                c->opts.on_checksum_mismatch = MIGRATOR_CHECKSUM_IGNORE;
+            else
+                return migrator__cli_usage_error(
+                    c, "--on-checksum-mismatch: expected error, warn or ignore, got \"%s\"", value);
+        } else if (status && strcmp(name, "--format") == 0) {
+            NEEDS_VALUE();
+            if (strcmp(value, "json") == 0)
+                c->json = 1;
+            else if (strcmp(value, "table") == 0)
+                c->json = 0;
+            else
+                return migrator__cli_usage_error(c, "--format: expected table or json, got \"%s\"",
+                                                 value);
+        } else if (status && strcmp(name, "--exit-code") == 0) {
+            NO_VALUE();
+            c->exit_code = 1;
         } else if (roundtrip && strcmp(name, "--stepwise") == 0) {
             NO_VALUE();
             c->stepwise = 1;
@@ -252,6 +303,13 @@ static int parse_flags(migrator__cli *c, int argc, char **argv)
         } else if (!roundtrip &&
                    (strcmp(name, "--stepwise") == 0 || strcmp(name, "--scratch") == 0)) {
             return migrator__cli_usage_error(c, "%s applies only to the roundtrip command", name);
+        } else if (!status && (strcmp(name, "--format") == 0 || strcmp(name, "--exit-code") == 0)) {
+            return migrator__cli_usage_error(c, "%s applies only to the migrations command", name);
+        } else if (!checks && strcmp(name, "--on-checksum-mismatch") == 0) {
+            return migrator__cli_usage_error(c, "%s does not apply to the %s command", name,
+                                             command_names[c->command]);
+        } else if (!mark && (strcmp(name, "--up") == 0 || strcmp(name, "--down") == 0)) {
+            return migrator__cli_usage_error(c, "%s applies only to the mark command", name);
         } else if (arg[0] == '-') {
             return migrator__cli_usage_error(c, "unknown option %s", name);
         } else {
@@ -260,9 +318,13 @@ static int parse_flags(migrator__cli *c, int argc, char **argv)
 #undef NEEDS_VALUE
 #undef NO_VALUE
     }
-    if (c->command == MIGRATOR__COMMAND_MARK && !c->help && (!have_version || !c->mark_direction))
+    if (c->command == MIGRATOR__COMMAND_MARK && !c->help &&
+        (c->version_count == 0 || !c->mark_direction))
         return migrator__cli_usage_error(c, "mark: expected a version and --up or --down "
                                             "(mark V --up, mark V --down)");
+    if (c->command == MIGRATOR__COMMAND_BASELINE && !c->help && c->version_count == 0)
+        return migrator__cli_usage_error(c, "baseline: expected the version to baseline up to "
+                                            "(baseline V)");
     /* --quiet wins over a later --log-*: Ecto's --quiet turns all three off. */
     for (i = 2; i < argc; i++)
         if (strcmp(argv[i], "--quiet") == 0)

@@ -18,10 +18,16 @@ typedef enum migrator__command {
     MIGRATOR__COMMAND_MIGRATIONS,
     MIGRATOR__COMMAND_SCHEMA,
     MIGRATOR__COMMAND_ROUNDTRIP,
-    MIGRATOR__COMMAND_MARK
+    MIGRATOR__COMMAND_MARK,
+    MIGRATOR__COMMAND_VALIDATE,
+    MIGRATOR__COMMAND_REPAIR,
+    MIGRATOR__COMMAND_BASELINE
 } migrator__command;
 
-#define MIGRATOR__COMMAND_LAST MIGRATOR__COMMAND_MARK
+#define MIGRATOR__COMMAND_LAST MIGRATOR__COMMAND_BASELINE
+
+/* The most versions repair takes on one command line. */
+#define MIGRATOR__CLI_MAX_VERSIONS 256
 
 typedef struct migrator__cli {
     const char *program;
@@ -30,11 +36,14 @@ typedef struct migrator__cli {
     const char *strategy_flag; /* the first strategy flag given, for messages */
     migrator_run_opts opts;
     migrator_repo_config config;
-    int help;                          /* --help: the usage was printed, nothing else to do */
-    int stepwise;                      /* roundtrip --stepwise */
-    int scratch;                       /* roundtrip --scratch */
-    int64_t mark_version;              /* mark V */
+    int help;     /* --help: the usage was printed, nothing else to do */
+    int stepwise; /* roundtrip --stepwise */
+    int scratch;  /* roundtrip --scratch */
+    int64_t versions[MIGRATOR__CLI_MAX_VERSIONS]; /* mark V, baseline V, repair V... */
+    size_t version_count;
     migrator_direction mark_direction; /* mark --up (MIGRATOR_UP) or --down; 0: not given */
+    int json;                          /* migrations --format json */
+    int exit_code;                     /* migrations --exit-code: 3 when pending */
 } migrator__cli;
 
 /* Parses argv (argv[1] is the command) with config's defaults into *c.

@@ -12,6 +12,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +32,7 @@ int migrator__begin_call(migrator_repo *repo, const migrator_run_opts *opts)
     if (!opts)
         opts = &default_opts;
     repo->opts = opts;
+    repo->history_ready = 0; /* our table may be elsewhere (another prefix) */
     if (opts->version != MIGRATOR_RUN_OPTS_VERSION)
         return migrator__fail(
             repo, MIGRATOR_EINVAL,
@@ -49,20 +51,20 @@ int migrator__end_call(migrator_repo *repo, int result)
     return result;
 }
 
-static int use_lock(const migrator_repo *repo)
+int migrator__use_lock(const migrator_repo *repo)
 {
     return repo->opts->migration_lock && repo->lock_mode != MIGRATOR_LOCK_NONE;
 }
 
 /* Creates the table unless told not to, then reads the applied versions,
  * sorted. */
-static int load_applied(migrator_repo *repo, migrator_versions *applied)
+int migrator__load_applied(migrator_repo *repo, migrator_versions *applied)
 {
     int error;
     applied->items = NULL;
     applied->count = 0;
     if (!repo->opts->skip_table_creation &&
-        (error = repo->adapter->create_table(repo, use_lock(repo))) < 0)
+        (error = repo->adapter->create_table(repo, migrator__use_lock(repo))) < 0)
         return error;
     if ((error = repo->adapter->read_versions(repo, applied)) < 0) {
         migrator_versions_free(applied);
@@ -215,27 +217,41 @@ static int run_callback(migrator_repo *repo, migrator_migration_fn callback, con
                           what, migration->version, migration->name, result);
 }
 
+/* The version row (Ecto's table) and ours: the checksum the migration was
+ * applied with, or nothing once it is rolled back. */
+static int record(migrator_repo *repo, const migrator_migration *migration,
+                  migrator_direction direction)
+{
+    int error = repo->adapter->record(repo, migration->version, direction);
+    if (error < 0)
+        return error;
+    return direction == MIGRATOR_UP
+               ? migrator__history_applied(repo, migration, repo->checksum_algorithm)
+               : migrator__history_forget(repo, migration->version);
+}
+
 /* The body of a migration inside a transaction: callbacks, statements and
- * the version row. */
+ * the version rows. */
 static int migration_body(migrator_repo *repo, const migrator_migration *migration,
-                          migrator_direction direction, int in_transaction)
+                          migrator_direction direction)
 {
     int error;
-    if (in_transaction && (error = run_callback(repo, repo->opts->after_begin, "after_begin",
-                                                migration, direction)) < 0)
+    if ((error = run_callback(repo, repo->opts->after_begin, "after_begin", migration, direction)) <
+        0)
         return error;
-    if ((error = run_statements(repo, migration, direction, !in_transaction)) < 0)
+    if ((error = run_statements(repo, migration, direction, 0)) < 0)
         return error;
-    if (in_transaction && (error = run_callback(repo, repo->opts->before_commit, "before_commit",
-                                                migration, direction)) < 0)
+    if ((error = run_callback(repo, repo->opts->before_commit, "before_commit", migration,
+                              direction)) < 0)
         return error;
-    return repo->adapter->record(repo, migration->version, direction);
+    return record(repo, migration, direction);
 }
 
 /* Keeps the first error's message across a ROLLBACK. */
-static int rollback_after(migrator_repo *repo, int error)
+int migrator__rollback_after(migrator_repo *repo, int error)
 {
     char *message = repo->errmsg;
+    repo->history_ready = 0; /* a CREATE TABLE of ours may be undone too */
     repo->errmsg = NULL;
     repo->adapter->rollback(repo);
     free(repo->errmsg);
@@ -251,10 +267,9 @@ static int finish_outside_transaction(migrator_repo *repo, const migrator_migrat
     int error;
     if ((error = repo->adapter->begin(repo, 0)) < 0)
         return error;
-    if ((error = repo->adapter->record(repo, migration->version, direction)) < 0 ||
-        (error = migrator__history_clear(repo, migration->version)) < 0 ||
+    if ((error = record(repo, migration, direction)) < 0 ||
         (error = repo->adapter->commit(repo)) < 0) {
-        rollback_after(repo, error);
+        migrator__rollback_after(repo, error);
         track_failure(
             repo, migration, direction,
             (int)(direction == MIGRATOR_UP ? migration->up.count : migration->down.count));
@@ -314,7 +329,7 @@ static int run_one_outside_transaction(migrator_repo *repo, const migrator_migra
 static int run_one(migrator_repo *repo, const migrator_migration *migration,
                    migrator_direction direction)
 {
-    int lock = use_lock(repo) && !(migration->flags & MIGRATOR_DISABLE_MIGRATION_LOCK);
+    int lock = migrator__use_lock(repo) && !(migration->flags & MIGRATOR_DISABLE_MIGRATION_LOCK);
     int transactional = !(migration->flags & MIGRATOR_DISABLE_DDL_TRANSACTION);
     int applied, error;
     struct timespec start;
@@ -324,12 +339,12 @@ static int run_one(migrator_repo *repo, const migrator_migration *migration,
         return run_one_outside_transaction(repo, migration, direction, lock, &start);
     if (repo->adapter->begin_checked) {
         if ((error = repo->adapter->begin_checked(repo, lock, migration->version, &applied)) < 0)
-            return rollback_after(repo, error);
+            return migrator__rollback_after(repo, error);
     } else {
         if ((error = repo->adapter->begin(repo, lock)) < 0)
             return error;
         if ((error = repo->adapter->is_applied(repo, migration->version, &applied)) < 0)
-            return rollback_after(repo, error);
+            return migrator__rollback_after(repo, error);
     }
     if (direction == MIGRATOR_UP ? applied : !applied) {
         repo->adapter->rollback(repo);
@@ -337,10 +352,10 @@ static int run_one(migrator_repo *repo, const migrator_migration *migration,
     }
     migrator__log(repo, repo->opts->log, "== Running %" PRId64 " %s %s", migration->version,
                   migration->name, direction == MIGRATOR_UP ? "up" : "down");
-    if ((error = migration_body(repo, migration, direction, 1)) < 0)
-        return rollback_after(repo, error);
+    if ((error = migration_body(repo, migration, direction)) < 0)
+        return migrator__rollback_after(repo, error);
     if ((error = repo->adapter->commit(repo)) < 0)
-        return rollback_after(repo, error);
+        return migrator__rollback_after(repo, error);
     log_migrated(repo, migration->version, &start);
     return 1;
 }
@@ -414,7 +429,7 @@ static int run_group(migrator_repo *repo, const migrator__plan *plan, migrator_d
     size_t i;
     int error;
 
-    if ((error = repo->adapter->begin(repo, use_lock(repo))) < 0)
+    if ((error = repo->adapter->begin(repo, migrator__use_lock(repo))) < 0)
         return error;
     for (i = 0; i < plan->count; i++) {
         const migrator_migration *m = plan->items[i];
@@ -429,7 +444,7 @@ static int run_group(migrator_repo *repo, const migrator__plan *plan, migrator_d
             warn_out_of_order(repo, m->version, latest);
         migrator__log(repo, repo->opts->log, "== Running %" PRId64 " %s %s", m->version, m->name,
                       direction == MIGRATOR_UP ? "up" : "down");
-        if ((error = migration_body(repo, m, direction, 1)) < 0)
+        if ((error = migration_body(repo, m, direction)) < 0)
             goto fail;
         if ((error = migrator__versions_append(&done, m->version)) < 0) {
             migrator__fail(repo, error, "out of memory");
@@ -446,7 +461,143 @@ static int run_group(migrator_repo *repo, const migrator__plan *plan, migrator_d
     return MIGRATOR_OK;
 fail:
     migrator_versions_free(&done);
-    return rollback_after(repo, error);
+    return migrator__rollback_after(repo, error);
+}
+
+/* The policy of the call: the options', else the call's default. */
+migrator_checksum_policy migrator__checksum_policy(const migrator_repo *repo,
+                                                   migrator_checksum_policy fallback)
+{
+    return repo->opts->on_checksum_mismatch ? repo->opts->on_checksum_mismatch : fallback;
+}
+
+/* The recorded checksum's state for an applied migration. */
+migrator_checksum_state migrator__compare_checksum(const migrator_table *table,
+                                                   const migrator_migration *m,
+                                                   const migrator__recorded_checksum *r)
+{
+    if (!m)
+        return MIGRATOR_CHECKSUM_NO_FILE;
+    if (!r || !r->checksum[0] || r->algorithm != table->checksum_algorithm)
+        return MIGRATOR_CHECKSUM_UNRECORDED;
+    return strcmp(r->checksum, m->checksum) == 0 ? MIGRATOR_CHECKSUM_MATCH
+                                                 : MIGRATOR_CHECKSUM_MISMATCH;
+}
+
+/* "migration V NAME (FILE) was applied with checksum ABC..., its file now
+ * gives DEF...", malloc'd. */
+static char *describe_mismatch(const migrator_migration *m, const char *recorded)
+{
+    int length = snprintf(NULL, 0,
+                          "migration %" PRId64 " %s (%s) was applied with checksum %.12s, "
+                          "its file now gives %.12s",
+                          m->version, m->name, m->file, recorded, m->checksum);
+    char *text = length < 0 ? NULL : malloc((size_t)length + 1);
+    if (text)
+        snprintf(text, (size_t)length + 1,
+                 "migration %" PRId64 " %s (%s) was applied with checksum %.12s, its file "
+                 "now gives %.12s",
+                 m->version, m->name, m->file, recorded, m->checksum);
+    return text;
+}
+
+/* Compares the checksums recorded for the applied migrations with the
+ * table's, per the policy: ERROR fails with every mismatch listed, WARN
+ * logs each. *recorded receives what was read (free it). */
+static int check_checksums(migrator_repo *repo, const migrator_table *table,
+                           const migrator_versions *applied, migrator_checksum_policy policy,
+                           migrator__recorded *recorded)
+{
+    migrator__lines mismatches = MIGRATOR__LINES_INIT;
+    size_t i;
+    int error;
+
+    if ((error = migrator__history_checksums(repo, recorded)) < 0)
+        return error;
+    if (policy == MIGRATOR_CHECKSUM_IGNORE)
+        return MIGRATOR_OK;
+    for (i = 0; i < applied->count; i++) {
+        const migrator_migration *m = migrator__table_find(table, applied->items[i]);
+        const migrator__recorded_checksum *r = migrator__recorded_find(recorded, applied->items[i]);
+        char *text;
+        if (migrator__compare_checksum(table, m, r) != MIGRATOR_CHECKSUM_MISMATCH)
+            continue;
+        if (!(text = describe_mismatch(m, r->checksum)) ||
+            migrator__lines_addf(&mismatches, "%s", text) != 0) {
+            free(text);
+            migrator__lines_free(&mismatches);
+            return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+        }
+        if (policy == MIGRATOR_CHECKSUM_WARN)
+            migrator__log(repo, MIGRATOR_LOG_WARNING,
+                          "%s: its SQL changed after it was applied (docs/trust.md)", text);
+        free(text);
+    }
+    if (policy == MIGRATOR_CHECKSUM_ERROR && mismatches.count > 0) {
+        char *joined = migrator__lines_join(&mismatches);
+        size_t k;
+        for (k = 0; joined && joined[k]; k++)
+            if (joined[k] == '\n' && joined[k + 1])
+                joined[k] = ';';
+        if (joined && *joined)
+            joined[strlen(joined) - 1] = '\0';
+        error = migrator__fail(repo, MIGRATOR_ECHECKSUM,
+                               "%zu applied migration%s changed since %s applied: %s. Restore "
+                               "the file%s, or accept the change with `repair` "
+                               "(docs/trust.md); nothing was run",
+                               mismatches.count, mismatches.count == 1 ? "" : "s",
+                               mismatches.count == 1 ? "it was" : "they were", joined ? joined : "",
+                               mismatches.count == 1 ? "" : "s");
+        free(joined);
+    }
+    migrator__lines_free(&mismatches);
+    return error;
+}
+
+/* Records the checksum of every applied migration that has none (a
+ * database migrated by Ecto or an older migrator: trust on first use).
+ * A failure is only a warning: nothing depends on it yet. */
+static void fill_checksums(migrator_repo *repo, const migrator_table *table,
+                           const migrator_versions *applied, const migrator__recorded *recorded)
+{
+    size_t i, filled = 0;
+    for (i = 0; i < applied->count; i++) {
+        const migrator_migration *m = migrator__table_find(table, applied->items[i]);
+        if (!m ||
+            migrator__compare_checksum(table, m, migrator__recorded_find(recorded, m->version)) !=
+                MIGRATOR_CHECKSUM_UNRECORDED)
+            continue;
+        if (migrator__history_fill(repo, m, table->checksum_algorithm) < 0) {
+            migrator__log(repo, MIGRATOR_LOG_WARNING,
+                          "could not record the checksum of migration %" PRId64 ": %s", m->version,
+                          repo->errmsg ? repo->errmsg : "");
+            if (repo->errmsg)
+                repo->errmsg[0] = '\0';
+            return;
+        }
+        filled++;
+    }
+    if (filled) /* bookkeeping, as the migrator's SQL */
+        migrator__log(repo, repo->opts->log_migrator_sql,
+                      "Recorded the checksums of %zu migration%s applied before migrator "
+                      "recorded them",
+                      filled, filled == 1 ? "" : "s");
+}
+
+/* Before a run: the applied migrations' checksums, compared (by default an
+ * error) and filled where none is recorded. */
+static int verify_applied(migrator_repo *repo, const migrator_table *table,
+                          const migrator_versions *applied)
+{
+    migrator__recorded recorded;
+    int error;
+    repo->checksum_algorithm = table->checksum_algorithm;
+    error = check_checksums(repo, table, applied,
+                            migrator__checksum_policy(repo, MIGRATOR_CHECKSUM_ERROR), &recorded);
+    if (error >= 0 && !repo->opts->skip_table_creation)
+        fill_checksums(repo, table, applied, &recorded);
+    migrator__recorded_free(&recorded);
+    return error;
 }
 
 int migrator_run(migrator_repo *repo, const migrator_table *table, migrator_direction direction,
@@ -470,8 +621,12 @@ int migrator_run(migrator_repo *repo, const migrator_table *table, migrator_dire
             migrator__fail(repo, MIGRATOR_EINVAL, "migrator_run: %s",
                            table ? "direction must be MIGRATOR_UP or MIGRATOR_DOWN" : "no table"));
     if ((error = migrator__begin_call(repo, opts)) < 0 ||
-        (error = load_applied(repo, &applied)) < 0)
+        (error = migrator__load_applied(repo, &applied)) < 0)
         return migrator__end_call(repo, error);
+    if ((error = verify_applied(repo, table, &applied)) < 0) {
+        migrator_versions_free(&applied);
+        return migrator__end_call(repo, error);
+    }
     error = migrator__plan_select(&plan, table, &applied, direction, repo->opts->strategy,
                                   repo->opts->target);
     if (error == MIGRATOR_EINVAL)
@@ -530,8 +685,12 @@ static int run_single(migrator_repo *repo, const migrator_table *table, int64_t 
                                   migrator__fail(repo, MIGRATOR_ENOTFOUND,
                                                  "no migration with version %" PRId64 " in repo %s",
                                                  version, table ? table->repo : "(none)"));
-    if ((error = load_applied(repo, &applied)) < 0)
+    if ((error = migrator__load_applied(repo, &applied)) < 0)
         return migrator__end_call(repo, error);
+    if ((error = verify_applied(repo, table, &applied)) < 0) {
+        migrator_versions_free(&applied);
+        return migrator__end_call(repo, error);
+    }
     if (direction == MIGRATOR_UP && migrator__versions_contain(&applied, version)) {
         result = MIGRATOR_ALREADY_UP;
     } else if (direction == MIGRATOR_DOWN && !migrator__versions_contain(&applied, version)) {
@@ -575,7 +734,48 @@ int migrator_migrated_versions(migrator_repo *repo, const migrator_run_opts *opt
         return MIGRATOR_EINVAL;
     if ((error = migrator__begin_call(repo, opts)) < 0)
         return migrator__end_call(repo, error);
-    return migrator__end_call(repo, load_applied(repo, out));
+    return migrator__end_call(repo, migrator__load_applied(repo, out));
+}
+
+/* Attaches to each status its checksum state and when it was applied,
+ * warning about mismatches per the policy (default WARN). */
+static int describe_checksums(migrator_repo *repo, const migrator_table *table,
+                              const migrator_versions *applied, migrator_status_list *list)
+{
+    migrator__recorded recorded;
+    migrator__lines rows = MIGRATOR__LINES_INIT;
+    size_t i, j;
+    int error = check_checksums(repo, table, applied,
+                                migrator__checksum_policy(repo, MIGRATOR_CHECKSUM_WARN), &recorded);
+    if (error < 0) {
+        migrator__recorded_free(&recorded);
+        return error;
+    }
+    for (i = 0; i < list->count; i++) {
+        migrator_status *status = &list->items[i];
+        const migrator__recorded_checksum *r = migrator__recorded_find(&recorded, status->version);
+        status->checksum = status->up ? migrator__compare_checksum(table, status->migration, r)
+                                      : MIGRATOR_CHECKSUM_PENDING;
+        snprintf(status->recorded_checksum, sizeof(status->recorded_checksum), "%s",
+                 status->up && r ? r->checksum : "");
+    }
+    migrator__recorded_free(&recorded);
+    if ((error = migrator__history_applied_at(repo, &rows)) < 0)
+        return error;
+    for (j = 0; j < rows.count; j++) {
+        char *separator = strchr(rows.items[j], MIGRATOR__FIELD_SEPARATOR);
+        int64_t version = strtoll(rows.items[j], NULL, 10);
+        if (!separator)
+            continue;
+        for (i = 0; i < list->count; i++)
+            if (list->items[i].version == version && !list->items[i].applied_at &&
+                !(list->items[i].applied_at = migrator__strdup(separator + 1))) {
+                migrator__lines_free(&rows);
+                return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+            }
+    }
+    migrator__lines_free(&rows);
+    return MIGRATOR_OK;
 }
 
 /* Attaches to each status the description of its partial state, if any. */
@@ -610,7 +810,7 @@ int migrator_migrations(migrator_repo *repo, const migrator_table *table,
         return migrator__end_call(
             repo, migrator__fail(repo, MIGRATOR_EINVAL, "migrator_migrations: no table"));
     if ((error = migrator__begin_call(repo, opts)) < 0 ||
-        (error = load_applied(repo, &applied)) < 0)
+        (error = migrator__load_applied(repo, &applied)) < 0)
         return migrator__end_call(repo, error);
     if (table->count + applied.count > 0 &&
         !(out->items = malloc((table->count + applied.count) * sizeof(*out->items)))) {
@@ -620,7 +820,7 @@ int migrator_migrations(migrator_repo *repo, const migrator_table *table,
     /* Merge the table and the applied versions, both sorted. */
     while (i < table->count || j < applied.count) {
         migrator_status *status = &out->items[out->count++];
-        status->partial = NULL;
+        memset(status, 0, sizeof(*status));
         if (j >= applied.count ||
             (i < table->count && table->migrations[i].version < applied.items[j])) {
             status->up = 0;
@@ -640,17 +840,55 @@ int migrator_migrations(migrator_repo *repo, const migrator_table *table,
         }
     }
     error = describe_partials(repo, &applied, out);
+    if (error >= 0)
+        error = describe_checksums(repo, table, &applied, out);
     migrator_versions_free(&applied);
     if (error < 0)
         migrator_status_list_free(out);
     return migrator__end_call(repo, error);
 }
 
+/* migrator_mark, under the session lock; BEGIN takes the lock of
+ * transactional migrations too, unless that is the same advisory lock. */
+static int mark_locked(migrator_repo *repo, const migrator_table *table,
+                       const migrator_migration *migration, int64_t version,
+                       migrator_direction direction)
+{
+    int error, applied, result;
+    if ((error = repo->adapter->begin(repo, migrator__use_lock(repo) &&
+                                                repo->lock_mode != MIGRATOR_LOCK_ADVISORY)) < 0)
+        return error;
+    if ((error = repo->adapter->is_applied(repo, version, &applied)) < 0)
+        return migrator__rollback_after(repo, error);
+    if (!migration && !applied) {
+        repo->adapter->rollback(repo);
+        return migrator__fail(repo, MIGRATOR_ENOTFOUND,
+                              "no migration with version %" PRId64
+                              " in repo %s, and none is applied",
+                              version, table->repo);
+    }
+    result = (direction == MIGRATOR_UP) == !!applied
+                 ? (direction == MIGRATOR_UP ? MIGRATOR_ALREADY_UP : MIGRATOR_ALREADY_DOWN)
+                 : MIGRATOR_OK;
+    repo->checksum_algorithm = table->checksum_algorithm;
+    if ((result == MIGRATOR_OK && (error = repo->adapter->record(repo, version, direction)) < 0) ||
+        (error = direction == MIGRATOR_UP
+                     ? migrator__history_applied(repo, migration, table->checksum_algorithm)
+                     : migrator__history_forget(repo, version)) < 0 ||
+        (error = repo->adapter->commit(repo)) < 0)
+        return migrator__rollback_after(repo, error);
+    migrator__log(repo, repo->opts->log, "== Marked %" PRId64 " %s as %s%s", version,
+                  migration ? migration->name : MIGRATOR_FILE_NOT_FOUND,
+                  direction == MIGRATOR_UP ? "applied" : "not applied",
+                  result == MIGRATOR_OK ? "" : " (it already was)");
+    return result;
+}
+
 int migrator_mark(migrator_repo *repo, const migrator_table *table, int64_t version,
                   migrator_direction direction, const migrator_run_opts *opts)
 {
     const migrator_migration *migration;
-    int error, applied, result;
+    int error;
 
     if (!repo)
         return MIGRATOR_EINVAL;
@@ -667,32 +905,19 @@ int migrator_mark(migrator_repo *repo, const migrator_table *table, int64_t vers
                                                        "no migration with version %" PRId64
                                                        " in repo %s: nothing to mark as applied",
                                                        version, table->repo));
-    if (!repo->opts->skip_table_creation &&
-        (error = repo->adapter->create_table(repo, use_lock(repo))) < 0)
+    if ((!repo->opts->skip_table_creation &&
+         (error = repo->adapter->create_table(repo, migrator__use_lock(repo))) < 0) ||
+        (error = migrator__history_probe(repo)) < 0)
         return migrator__end_call(repo, error);
-    if ((error = repo->adapter->begin(repo, use_lock(repo))) < 0)
+    /* Both locks: the one of transactional migrations and the session lock
+     * of one running outside a transaction, which mark must wait for. */
+    if (migrator__use_lock(repo) && repo->adapter->session_lock &&
+        (error = repo->adapter->session_lock(repo, 1)) < 0)
         return migrator__end_call(repo, error);
-    if ((error = repo->adapter->is_applied(repo, version, &applied)) < 0)
-        return migrator__end_call(repo, rollback_after(repo, error));
-    if (!migration && !applied) {
-        repo->adapter->rollback(repo);
-        return migrator__end_call(repo, migrator__fail(repo, MIGRATOR_ENOTFOUND,
-                                                       "no migration with version %" PRId64
-                                                       " in repo %s, and none is applied",
-                                                       version, table->repo));
-    }
-    result = (direction == MIGRATOR_UP) == !!applied
-                 ? (direction == MIGRATOR_UP ? MIGRATOR_ALREADY_UP : MIGRATOR_ALREADY_DOWN)
-                 : MIGRATOR_OK;
-    if ((result == MIGRATOR_OK && (error = repo->adapter->record(repo, version, direction)) < 0) ||
-        (error = migrator__history_clear(repo, version)) < 0 ||
-        (error = repo->adapter->commit(repo)) < 0)
-        return migrator__end_call(repo, rollback_after(repo, error));
-    migrator__log(repo, repo->opts->log, "== Marked %" PRId64 " %s as %s%s", version,
-                  migration ? migration->name : MIGRATOR_FILE_NOT_FOUND,
-                  direction == MIGRATOR_UP ? "applied" : "not applied",
-                  result == MIGRATOR_OK ? "" : " (it already was)");
-    return migrator__end_call(repo, result);
+    error = mark_locked(repo, table, migration, version, direction);
+    if (migrator__use_lock(repo) && repo->adapter->session_lock)
+        repo->adapter->session_lock(repo, 0);
+    return migrator__end_call(repo, error);
 }
 
 int migrator_execute(migrator_repo *repo, const char *sql)

@@ -119,8 +119,10 @@ void migrator_status_list_free(migrator_status_list *list)
     size_t i;
     if (!list)
         return;
-    for (i = 0; i < list->count; i++)
+    for (i = 0; i < list->count; i++) {
         free((char *)list->items[i].partial);
+        free((char *)list->items[i].applied_at);
+    }
     free(list->items);
     list->items = NULL;
     list->count = 0;

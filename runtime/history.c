@@ -42,13 +42,32 @@ static char *table_name(migrator_repo *repo)
     return result;
 }
 
-/* Runs sql_template, whose every "{table}" is the table's name, through
- * own_query. */
+/* The migrations table's name, prefixed like ours; malloc'd. */
+static char *source_name(migrator_repo *repo)
+{
+    const char *prefix =
+        repo->opts && repo->opts->prefix && *repo->opts->prefix ? repo->opts->prefix : NULL;
+    char *quoted_prefix, *result;
+    size_t length;
+    if (!prefix)
+        return migrator__strdup(repo->quoted_source);
+    if (!(quoted_prefix = migrator__quote_identifier(prefix)))
+        return NULL;
+    length = strlen(quoted_prefix) + strlen(repo->quoted_source) + 2;
+    if ((result = malloc(length)))
+        snprintf(result, length, "%s.%s", quoted_prefix, repo->quoted_source);
+    free(quoted_prefix);
+    return result;
+}
+
+/* Runs sql_template, whose every "{table}" is our table's name, or whose
+ * one "{source}" is the migrations table's, through own_query. */
 static int run(migrator_repo *repo, const char *sql_template, int count, const char *const *params,
                migrator__lines *rows)
 {
-    static const char mark[] = "{table}";
-    char *table = table_name(repo), *sql, *at;
+    const char *mark = strstr(sql_template, "{source}") ? "{source}" : "{table}";
+    size_t mark_length = strlen(mark);
+    char *table = strcmp(mark, "{table}") == 0 ? table_name(repo) : source_name(repo), *sql, *at;
     const char *from = sql_template, *found;
     size_t length = strlen(sql_template) + 1;
     int error;
@@ -61,7 +80,7 @@ static int run(migrator_repo *repo, const char *sql_template, int count, const c
         free(table);
         return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
     }
-    for (at = sql; (found = strstr(from, mark)) != NULL; from = found + sizeof(mark) - 1) {
+    for (at = sql; (found = strstr(from, mark)) != NULL; from = found + mark_length) {
         memcpy(at, from, (size_t)(found - from));
         at += found - from;
         memcpy(at, table, strlen(table));
@@ -80,8 +99,23 @@ static int create_table(migrator_repo *repo)
         repo,
         "CREATE TABLE IF NOT EXISTS {table} (\"version\" bigint PRIMARY KEY, \"state\" text NOT "
         "NULL, \"direction\" text, \"statements_done\" integer, \"statements_total\" "
-        "integer, \"location\" text, \"error\" text, \"checksum\" text, \"updated_at\" text)",
+        "integer, \"location\" text, \"error\" text, \"checksum\" text, "
+        "\"checksum_algorithm\" integer, \"updated_at\" text)",
         0, NULL, NULL);
+}
+
+/* The table, created once per repo (CREATE TABLE IF NOT EXISTS is cheap,
+ * but not free on PostgreSQL). */
+static int ensure_table(migrator_repo *repo)
+{
+    int error;
+    if (repo->history_ready)
+        return MIGRATOR_OK;
+    if (repo->opts && repo->opts->skip_table_creation)
+        return MIGRATOR_ENOTFOUND; /* not ours to create: nothing is recorded */
+    if ((error = create_table(repo)) >= 0)
+        repo->history_ready = 1;
+    return error;
 }
 
 static char *field(char **cursor)
@@ -103,6 +137,14 @@ static int is_applied(const migrator_versions *applied, int64_t version)
         if (applied->items[i] == version)
             return 1;
     return 0;
+}
+
+int migrator__history_probe(migrator_repo *repo)
+{
+    migrator__recorded recorded;
+    int error = migrator__history_checksums(repo, &recorded);
+    migrator__recorded_free(&recorded);
+    return error;
 }
 
 int migrator__history_partials(migrator_repo *repo, const migrator_versions *applied,
@@ -264,29 +306,160 @@ static int write_partial(migrator_repo *repo, const migrator_migration *migratio
 int migrator__history_start(migrator_repo *repo, const migrator_migration *migration,
                             migrator_direction direction)
 {
-    int error = create_table(repo);
+    int error = ensure_table(repo);
+    if (error == MIGRATOR_ENOTFOUND)
+        return MIGRATOR_OK; /* skip_table_creation and no table: not tracked */
     return error < 0 ? error : write_partial(repo, migration, direction, 0, NULL);
 }
 
 int migrator__history_progress(migrator_repo *repo, const migrator_migration *migration,
                                migrator_direction direction, int done, const char *error)
 {
+    if (!repo->history_ready)
+        return MIGRATOR_OK; /* not tracked (see migrator__history_start) */
     return write_partial(repo, migration, direction, done, error);
 }
 
-int migrator__history_clear(migrator_repo *repo, int64_t version)
+static void now_text(char out[32])
+{
+    time_t now = time(NULL);
+    struct tm utc;
+    gmtime_r(&now, &utc);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &utc);
+}
+
+/* Writes an 'applied' row; with fill, only where the version has no row
+ * (a partial state stays until it is resolved). */
+static int write_applied(migrator_repo *repo, const migrator_migration *migration,
+                         unsigned int algorithm, int fill);
+
+int migrator__history_applied(migrator_repo *repo, const migrator_migration *migration,
+                              unsigned int algorithm)
+{
+    return write_applied(repo, migration, algorithm, 0);
+}
+
+int migrator__history_fill(migrator_repo *repo, const migrator_migration *migration,
+                           unsigned int algorithm)
+{
+    return write_applied(repo, migration, algorithm, 1);
+}
+
+static int write_applied(migrator_repo *repo, const migrator_migration *migration,
+                         unsigned int algorithm, int fill)
+{
+    char version[32], algorithm_text[16], updated_at[32];
+    const char *params[4];
+    int error;
+
+    if ((error = ensure_table(repo)) == MIGRATOR_ENOTFOUND)
+        return MIGRATOR_OK;
+    if (error < 0)
+        return error;
+    snprintf(version, sizeof(version), "%" PRId64, migration->version);
+    snprintf(algorithm_text, sizeof(algorithm_text), "%u", algorithm);
+    now_text(updated_at);
+    params[0] = version;
+    params[1] = migration->checksum;
+    params[2] = algorithm_text;
+    params[3] = updated_at;
+    if (fill)
+        return run(repo,
+                   "INSERT INTO {table} (\"version\", \"state\", \"checksum\", "
+                   "\"checksum_algorithm\", \"updated_at\") VALUES ($1, 'applied', $2, $3, $4) "
+                   "ON CONFLICT (\"version\") DO NOTHING",
+                   4, params, NULL);
+    return run(repo,
+               "INSERT INTO {table} (\"version\", \"state\", \"checksum\", "
+               "\"checksum_algorithm\", \"updated_at\") VALUES ($1, 'applied', $2, $3, $4) "
+               "ON CONFLICT (\"version\") DO UPDATE SET \"state\" = 'applied', "
+               "\"direction\" = NULL, \"statements_done\" = NULL, \"statements_total\" = NULL, "
+               "\"location\" = NULL, \"error\" = NULL, \"checksum\" = $2, "
+               "\"checksum_algorithm\" = $3, \"updated_at\" = $4",
+               4, params, NULL);
+}
+
+int migrator__history_forget(migrator_repo *repo, int64_t version)
 {
     char text[32];
     const char *params[1];
     int error;
+    /* Without the table there is nothing to forget; and a failed DELETE
+     * would abort the caller's transaction on PostgreSQL. */
+    if (!repo->history_ready)
+        return MIGRATOR_OK;
     snprintf(text, sizeof(text), "%" PRId64, version);
     params[0] = text;
-    error = run(repo, "DELETE FROM {table} WHERE \"version\" = $1 AND \"state\" = 'partial'", 1,
-                params, NULL);
+    error = run(repo, "DELETE FROM {table} WHERE \"version\" = $1", 1, params, NULL);
     if (error == MIGRATOR_ENOTFOUND) {
         if (repo->errmsg)
             repo->errmsg[0] = '\0';
         return MIGRATOR_OK;
     }
     return error;
+}
+
+int migrator__history_checksums(migrator_repo *repo, migrator__recorded *out)
+{
+    migrator__lines rows = MIGRATOR__LINES_INIT;
+    size_t i;
+    int error;
+
+    out->items = NULL;
+    out->count = 0;
+    out->table_exists = 1;
+    error = run(repo,
+                "SELECT \"version\", \"checksum\", \"checksum_algorithm\" FROM {table} "
+                "WHERE \"state\" = 'applied' ORDER BY \"version\"",
+                0, NULL, &rows);
+    if (error == MIGRATOR_ENOTFOUND) {
+        if (repo->errmsg)
+            repo->errmsg[0] = '\0';
+        out->table_exists = 0;
+        return MIGRATOR_OK;
+    }
+    if (error < 0)
+        return error;
+    repo->history_ready = 1;
+    if (rows.count && !(out->items = calloc(rows.count, sizeof(*out->items)))) {
+        migrator__lines_free(&rows);
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < rows.count; i++) {
+        char *cursor = rows.items[i];
+        migrator__recorded_checksum *r = &out->items[out->count++];
+        r->version = strtoll(field(&cursor), NULL, 10);
+        snprintf(r->checksum, sizeof(r->checksum), "%s", field(&cursor));
+        r->algorithm = (unsigned int)strtoul(field(&cursor), NULL, 10);
+    }
+    migrator__lines_free(&rows);
+    return MIGRATOR_OK;
+}
+
+const migrator__recorded_checksum *migrator__recorded_find(const migrator__recorded *recorded,
+                                                           int64_t version)
+{
+    size_t low = 0, high = recorded->count;
+    while (low < high) { /* sorted by version */
+        size_t middle = low + (high - low) / 2;
+        if (recorded->items[middle].version < version)
+            low = middle + 1;
+        else if (recorded->items[middle].version > version)
+            high = middle;
+        else
+            return &recorded->items[middle];
+    }
+    return NULL;
+}
+
+void migrator__recorded_free(migrator__recorded *recorded)
+{
+    free(recorded->items);
+    recorded->items = NULL;
+    recorded->count = 0;
+}
+
+int migrator__history_applied_at(migrator_repo *repo, migrator__lines *rows)
+{
+    return run(repo, "SELECT \"version\", \"inserted_at\" FROM {source}", 0, NULL, rows);
 }

@@ -1,9 +1,10 @@
 /*
  * Our own table beside the migrations table, `<migration_source>_migrator`
  * (docs/reliability.md): Ecto's schema_migrations stays exactly Ecto's,
- * and what Ecto has no column for lives here. Today: migrations that run
- * outside a transaction and stopped midway ("partial"), with how far they
- * got. Private to libmigrator.
+ * and what Ecto has no column for lives here, one row per version: the
+ * checksum each applied migration had when it was applied ("applied"), and
+ * migrations outside a transaction that stopped midway ("partial"), with
+ * how far they got. Private to libmigrator.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -49,8 +50,46 @@ int migrator__history_start(migrator_repo *repo, const migrator_migration *migra
 int migrator__history_progress(migrator_repo *repo, const migrator_migration *migration,
                                migrator_direction direction, int done, const char *error);
 
-/* Forgets any partial state of version (inside the caller's transaction,
- * if any). No table is not an error. */
-int migrator__history_clear(migrator_repo *repo, int64_t version);
+/* A checksum recorded when a migration was applied. */
+typedef struct migrator__recorded_checksum {
+    int64_t version;
+    char checksum[65]; /* hex, "" when none was recorded */
+    unsigned int algorithm;
+} migrator__recorded_checksum;
+
+typedef struct migrator__recorded {
+    migrator__recorded_checksum *items; /* sorted by version */
+    size_t count;
+    int table_exists; /* 0: a database of Ecto or of an older migrator */
+} migrator__recorded;
+
+/* Records that migration is applied, with its checksum (the table's
+ * algorithm), replacing any partial state; inside the caller's transaction
+ * if any. Creates the table if needed. */
+int migrator__history_applied(migrator_repo *repo, const migrator_migration *migration,
+                              unsigned int algorithm);
+
+/* The same for a migration applied before its checksum was recorded,
+ * unless the version has a row already (a partial state stays). */
+int migrator__history_fill(migrator_repo *repo, const migrator_migration *migration,
+                           unsigned int algorithm);
+
+/* Forgets everything about version (rolled back, or marked down). No table
+ * is not an error. */
+int migrator__history_forget(migrator_repo *repo, int64_t version);
+
+/* Finds out whether the table exists (repo->history_ready), outside any
+ * transaction, before writes that need to know. */
+int migrator__history_probe(migrator_repo *repo);
+
+/* The checksums recorded for applied migrations. No table means none. */
+int migrator__history_checksums(migrator_repo *repo, migrator__recorded *out);
+const migrator__recorded_checksum *migrator__recorded_find(const migrator__recorded *recorded,
+                                                           int64_t version);
+void migrator__recorded_free(migrator__recorded *recorded);
+
+/* The migrations table's rows as "version" MIGRATOR__FIELD_SEPARATOR
+ * "inserted_at" lines (Ecto's table, read for the status). */
+int migrator__history_applied_at(migrator_repo *repo, migrator__lines *rows);
 
 #endif

@@ -24,6 +24,8 @@ struct migrator_repo {
     const migrator_run_opts *opts; /* of the call in progress, for logging */
     char *errmsg;                  /* last failure's message, "" if none */
     int error_position;            /* of the last failed statement: 1-based character, 0 unknown */
+    int history_ready;             /* our own table (history.c) is known to exist */
+    unsigned int checksum_algorithm; /* of the table of the call in progress */
 };
 
 /* What each database implements. Every function returns MIGRATOR_OK or a
@@ -91,6 +93,22 @@ int migrator__begin_call(migrator_repo *repo, const migrator_run_opts *opts);
 /* Ends a public call: clears the active options, and the message when
  * result is not an error. Returns result. */
 int migrator__end_call(migrator_repo *repo, int result);
+
+/* Engine helpers for the other commands (engine.c): whether the call takes
+ * the migration lock; the applied versions, sorted, after creating the
+ * migrations table unless told not to; a ROLLBACK that keeps the first
+ * error's message (returns error); the checksum policy of the call (the
+ * options', else fallback); how an applied migration's recorded checksum
+ * compares (m NULL: not in the table; r NULL: none recorded). */
+int migrator__use_lock(const migrator_repo *repo);
+int migrator__load_applied(migrator_repo *repo, migrator_versions *applied);
+int migrator__rollback_after(migrator_repo *repo, int error);
+migrator_checksum_policy migrator__checksum_policy(const migrator_repo *repo,
+                                                   migrator_checksum_policy fallback);
+struct migrator__recorded_checksum;
+migrator_checksum_state migrator__compare_checksum(const migrator_table *table,
+                                                   const migrator_migration *m,
+                                                   const struct migrator__recorded_checksum *r);
 
 /* The sorted lines of the schema fingerprint, inside a public call. */
 int migrator__schema_lines(migrator_repo *repo, migrator__lines *out);

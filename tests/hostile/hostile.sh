@@ -396,7 +396,8 @@ case_migration_source() {
         expect_status 0
         expect_err_contains "INSERT INTO $quoted (\"version\", \"inserted_at\") VALUES (?, ?) [20240102000000, \""
         expect_same "catalog after migrate ($name)" \
-            "$(printf '%s\n' "index items_label_index" "table items" "table $name" "table x" | sort)" \
+            "$(printf '%s\n' "index items_label_index" "table items" "table $name" "table x" \
+                "table ${name}_migrator" "index sqlite_autoindex_${name}_migrator_1" | sort)" \
             "$(catalog "$db")"
         expect_same "versions in $quoted" "20240101000000${NL}20240102000000" \
             "$(sql "$db" "SELECT version FROM $quoted ORDER BY version")"
@@ -413,7 +414,8 @@ case_migration_source() {
         expect_status 0
         expect_err "$(log_lines down "$V2" "$V1")$NL"
         expect_same "catalog after rollback ($name)" \
-            "$(printf '%s\n' "table $name" "table x" | sort)" "$(catalog "$db")"
+            "$(printf '%s\n' "table $name" "table x" "table ${name}_migrator" \
+                "index sqlite_autoindex_${name}_migrator_1" | sort)" "$(catalog "$db")"
         expect_same "versions in $quoted after rollback" "" "$(sql "$db" "SELECT version FROM $quoted")"
         run "$H" migrations --url "sqlite:$db" --migration-source "$name"
         expect_status 0

@@ -259,7 +259,7 @@ reference_fingerprints() {
     f_empty=$("$H" schema --url "$URL")$NL || die "schema"
     "$H" migrate --quiet --url "$URL" || die "migrate"
     f_reference=$("$H" schema --url "$URL")$NL || die "schema"
-    reset_db "DROP TABLE public.items, public.schema_migrations"
+    reset_db "DROP TABLE public.items, public.schema_migrations, public.schema_migrations_migrator"
 }
 
 # Runs the SQL (and psql options) on DB and checks that only x is left.
@@ -294,7 +294,8 @@ case_migration_source() {
         expect_err_contains "INSERT INTO $(quote_ident "$name") (\"version\", \"inserted_at\") VALUES (\$1, \$2) [20240102000000, \""
         expect_same "catalog after migrate ($name)" \
             "$(lines "schema public" "r|public|x" "r|public|items" "i|public|items_pkey" \
-                "i|public|items_label_index" "r|public|$name" "i|public|${name}_pkey")" \
+                "i|public|items_label_index" "r|public|$name" "i|public|${name}_pkey" \
+                "r|public|${name}_migrator" "i|public|${name}_migrator_pkey")" \
             "$(catalog "$DB")"
         expect_same "versions ($name)" "20240101000000${NL}20240102000000" \
             "$(pg_sql "$DB" -v name="$name" <<<"SELECT version FROM public.:\"name\" ORDER BY 1")"
@@ -311,7 +312,8 @@ case_migration_source() {
         expect_status 0
         expect_err "$(log_lines down "$V2" "$V1")$NL"
         expect_same "catalog after rollback ($name)" \
-            "$(lines "schema public" "r|public|x" "r|public|$name" "i|public|${name}_pkey")" \
+            "$(lines "schema public" "r|public|x" "r|public|$name" "i|public|${name}_pkey" \
+                "r|public|${name}_migrator" "i|public|${name}_migrator_pkey")" \
             "$(catalog "$DB")"
         expect_same "versions after rollback ($name)" "" "$(rows_of "$DB" public "$name")"
         run "$H" migrations --url "$URL" --migration-source "$name"
@@ -321,7 +323,8 @@ case_migration_source() {
         expect_status 0
         expect_out "$f_empty"
         expect_same "sentinel ($name)" "sentinel" "$(rows_of "$DB" public x)"
-        reset_db "DROP TABLE public.:\"name\"" -v name="$name"
+        reset_db "DROP TABLE public.:\"name\", public.:\"ours\"" -v name="$name" \
+            -v ours="${name}_migrator"
     done
 }
 
@@ -341,7 +344,8 @@ prefix_round() {
     expect_same "catalog after migrate (prefix $prefix)" \
         "$(lines "schema public" "schema $prefix" "r|public|x" "r|$prefix|items" \
             "i|$prefix|items_pkey" "i|$prefix|items_label_index" "r|$prefix|$table" \
-            "i|$prefix|${table}_pkey")" \
+            "i|$prefix|${table}_pkey" "r|$prefix|${table}_migrator" \
+            "i|$prefix|${table}_migrator_pkey")" \
         "$(catalog "$DB")"
     expect_same "versions (prefix $prefix)" "20240101000000${NL}20240102000000" \
         "$(pg_sql "$DB" -v prefix="$prefix" -v name="$table" \
@@ -369,7 +373,8 @@ prefix_round() {
     expect_err "$(log_lines down "$V2" "$V1")$NL"
     expect_same "catalog after rollback (prefix $prefix)" \
         "$(lines "schema public" "schema $prefix" "r|public|x" "r|$prefix|$table" \
-            "i|$prefix|${table}_pkey")" \
+            "i|$prefix|${table}_pkey" "r|$prefix|${table}_migrator" \
+            "i|$prefix|${table}_migrator_pkey")" \
         "$(catalog "$DB")"
     expect_same "versions after rollback (prefix $prefix)" "" "$(rows_of "$DB" "$prefix" "$table")"
     run "$H" migrations --url "$URL" "${options[@]}"
