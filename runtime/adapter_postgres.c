@@ -63,18 +63,7 @@ static int lock_timeout(const migrator_repo *repo)
 /* "prefix"."source" or "source", malloc'd. */
 static char *qualified_source(migrator_repo *repo)
 {
-    const char *prefix = prefix_of(repo);
-    char *quoted_prefix, *result;
-    size_t length;
-    if (!prefix)
-        return migrator__strdup(repo->quoted_source);
-    if (!(quoted_prefix = migrator__quote_identifier(prefix)))
-        return NULL;
-    length = strlen(quoted_prefix) + strlen(repo->quoted_source) + 2;
-    if ((result = malloc(length)))
-        snprintf(result, length, "%s.%s", quoted_prefix, repo->quoted_source);
-    free(quoted_prefix);
-    return result;
+    return migrator__qualified_name(repo, repo->quoted_source);
 }
 
 /* The length of libpq's message without its trailing newline. */

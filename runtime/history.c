@@ -19,44 +19,15 @@
 /* "prefix"."<source>_migrator", or without the prefix; malloc'd. */
 static char *table_name(migrator_repo *repo)
 {
-    const char *prefix =
-        repo->opts && repo->opts->prefix && *repo->opts->prefix ? repo->opts->prefix : NULL;
     size_t length = strlen(repo->source) + sizeof(HISTORY_SUFFIX);
-    char *name = malloc(length), *quoted, *quoted_prefix, *result;
+    char *name = malloc(length), *quoted, *result;
     if (!name)
         return NULL;
     snprintf(name, length, "%s" HISTORY_SUFFIX, repo->source);
     quoted = migrator__quote_identifier(name);
     free(name);
-    if (!quoted || !prefix)
-        return quoted;
-    if (!(quoted_prefix = migrator__quote_identifier(prefix))) {
-        free(quoted);
-        return NULL;
-    }
-    length = strlen(quoted_prefix) + strlen(quoted) + 2;
-    if ((result = malloc(length)))
-        snprintf(result, length, "%s.%s", quoted_prefix, quoted);
-    free(quoted_prefix);
+    result = quoted ? migrator__qualified_name(repo, quoted) : NULL;
     free(quoted);
-    return result;
-}
-
-/* The migrations table's name, prefixed like ours; malloc'd. */
-static char *source_name(migrator_repo *repo)
-{
-    const char *prefix =
-        repo->opts && repo->opts->prefix && *repo->opts->prefix ? repo->opts->prefix : NULL;
-    char *quoted_prefix, *result;
-    size_t length;
-    if (!prefix)
-        return migrator__strdup(repo->quoted_source);
-    if (!(quoted_prefix = migrator__quote_identifier(prefix)))
-        return NULL;
-    length = strlen(quoted_prefix) + strlen(repo->quoted_source) + 2;
-    if ((result = malloc(length)))
-        snprintf(result, length, "%s.%s", quoted_prefix, repo->quoted_source);
-    free(quoted_prefix);
     return result;
 }
 
@@ -67,7 +38,10 @@ static int run(migrator_repo *repo, const char *sql_template, int count, const c
 {
     const char *mark = strstr(sql_template, "{source}") ? "{source}" : "{table}";
     size_t mark_length = strlen(mark);
-    char *table = strcmp(mark, "{table}") == 0 ? table_name(repo) : source_name(repo), *sql, *at;
+    char *table = strcmp(mark, "{table}") == 0
+                      ? table_name(repo)
+                      : migrator__qualified_name(repo, repo->quoted_source),
+         *sql, *at;
     const char *from = sql_template, *found;
     size_t length = strlen(sql_template) + 1;
     int error;

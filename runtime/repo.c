@@ -189,3 +189,20 @@ int migrator_migrate_on_startup(const char *url, const migrator_repo_config *con
     migrator_close(repo);
     return result;
 }
+
+char *migrator__qualified_name(const migrator_repo *repo, const char *quoted_name)
+{
+    const char *prefix =
+        repo->opts && repo->opts->prefix && *repo->opts->prefix ? repo->opts->prefix : NULL;
+    char *quoted_prefix, *result;
+    size_t length;
+    if (!prefix)
+        return migrator__strdup(quoted_name);
+    if (!(quoted_prefix = migrator__quote_identifier(prefix)))
+        return NULL;
+    length = strlen(quoted_prefix) + strlen(quoted_name) + 2;
+    if ((result = malloc(length)))
+        snprintf(result, length, "%s.%s", quoted_prefix, quoted_name);
+    free(quoted_prefix);
+    return result;
+}

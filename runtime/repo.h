@@ -133,6 +133,14 @@ void migrator__log(const migrator_repo *repo, migrator_log_level level, const ch
 #endif
     ;
 
+/* migrator__log with a va_list. */
+void migrator__vlog(const migrator_repo *repo, migrator_log_level level, const char *format,
+                    va_list args)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 0)))
+#endif
+    ;
+
 /* Logs our own SQL when log_migrator_sql is on. */
 void migrator__log_migrator_sql(const migrator_repo *repo, const char *sql);
 
@@ -149,6 +157,10 @@ char *migrator__quote_identifier(const char *name);
  * (scheme://user:PASSWORD@host) and in the query (?password=PASSWORD&...).
  * Malloc'd; NULL when out of memory. */
 char *migrator__redact_url(const char *url);
+
+/* quoted_name (an identifier already quoted), after the active options'
+ * prefix as "prefix". when there is one; malloc'd, NULL when out of memory. */
+char *migrator__qualified_name(const migrator_repo *repo, const char *quoted_name);
 
 /* A malloc'd copy, or NULL. */
 char *migrator__strdup(const char *text);

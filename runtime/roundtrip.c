@@ -34,27 +34,12 @@ static void say(trip *t, migrator_log_level level, const char *format, ...)
 static void say(trip *t, migrator_log_level level, const char *format, ...)
 {
     const migrator_run_opts *saved = t->repo->opts;
-    char small[1024], *message = small;
     va_list args;
-    int length;
-
-    va_start(args, format);
-    length = vsnprintf(small, sizeof(small), format, args);
-    va_end(args);
-    if (length < 0)
-        return;
-    if ((size_t)length >= sizeof(small)) {
-        if (!(message = malloc((size_t)length + 1)))
-            return;
-        va_start(args, format);
-        vsnprintf(message, (size_t)length + 1, format, args);
-        va_end(args);
-    }
     t->repo->opts = &t->opts;
-    migrator__log(t->repo, level, "%s", message);
+    va_start(args, format);
+    migrator__vlog(t->repo, level, format, args);
+    va_end(args);
     t->repo->opts = saved;
-    if (message != small)
-        free(message);
 }
 
 static int fingerprint(trip *t, migrator__lines *out)
