@@ -260,12 +260,17 @@ typedef struct migrator_run_opts {
     /** What an applied migration whose file's checksum changed does
      * (docs/trust.md). Since version 2. */
     migrator_checksum_policy on_checksum_mismatch;
+    /** migrator_run only: change nothing, and write through the logger (at
+     * MIGRATOR_LOG_INFO, one statement a line ending in ";") every statement
+     * the run would send, in order: transactions, locks, the migrations' SQL,
+     * the version rows and our bookkeeping (docs/trust.md). Since version 2. */
+    int dry_run;
 } migrator_run_opts;
 #define MIGRATOR_RUN_OPTS_INIT                                                                     \
     {                                                                                              \
         MIGRATOR_RUN_OPTS_VERSION, MIGRATOR_STRATEGY_DEFAULT, 0, MIGRATOR_LOG_INFO,                \
             MIGRATOR_LOG_OFF, MIGRATOR_LOG_OFF, NULL, 0, 0, 1, 15000, 0, NULL, NULL, NULL, NULL,   \
-            NULL, 0, MIGRATOR_CHECKSUM_DEFAULT                                                     \
+            NULL, 0, MIGRATOR_CHECKSUM_DEFAULT, 0                                                  \
     }
 
 /** A list of versions. Free it with migrator_versions_free. */

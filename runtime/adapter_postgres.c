@@ -157,6 +157,15 @@ static void notice_receiver(void *arg, const PGresult *result)
     migrator__log(repo, level, "%s", message);
 }
 
+/* For our own statements whose notices ("already exists, skipping") are
+ * not the user's business. (A NULL receiver would be libpq's default,
+ * which prints.) */
+static void ignore_notice(void *arg, const PGresult *result)
+{
+    (void)arg;
+    (void)result;
+}
+
 static PGconn *connect_one(migrator_repo *repo, const char *url, const char *role)
 {
     /* The URL expands into every setting; our application_name applies
@@ -665,7 +674,9 @@ static int pg_create_table(migrator_repo *repo, int lock)
             char *create = malloc(strlen(quoted) + 40);
             if (create) {
                 sprintf(create, "CREATE SCHEMA IF NOT EXISTS %s", quoted);
+                PQsetNoticeReceiver(c->migration, ignore_notice, NULL); /* "already exists" */
                 error = run_quiet(repo, c->migration, create, MIGRATOR_ESCHEMA);
+                PQsetNoticeReceiver(c->migration, notice_receiver, repo);
                 free(create);
             } else {
                 error = migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
@@ -678,7 +689,7 @@ static int pg_create_table(migrator_repo *repo, int lock)
                  "CREATE TABLE IF NOT EXISTS %s (\"version\" bigint, \"inserted_at\" timestamp(0), "
                  "PRIMARY KEY (\"version\"))",
                  source);
-        PQsetNoticeReceiver(c->migration, NULL, NULL);
+        PQsetNoticeReceiver(c->migration, ignore_notice, NULL);
         error = run_quiet(repo, c->migration, sql, MIGRATOR_ESCHEMA); /* not logged, as Ecto */
         PQsetNoticeReceiver(c->migration, notice_receiver, repo);
     }
@@ -888,7 +899,7 @@ static int pg_own_query(migrator_repo *repo, const char *sql, int count, const c
     migrator__log_migrator_sql(repo, sql);
     /* Our own bookkeeping's notices ("already exists, skipping") are not
      * the user's business. */
-    PQsetNoticeReceiver(c->migration, NULL, NULL);
+    PQsetNoticeReceiver(c->migration, ignore_notice, NULL);
     result = PQexecParams(c->migration, sql, count, NULL, params, NULL, NULL, 0);
     PQsetNoticeReceiver(c->migration, notice_receiver, repo);
     if (PQresultStatus(result) != PGRES_TUPLES_OK && PQresultStatus(result) != PGRES_COMMAND_OK) {
@@ -924,6 +935,104 @@ static int pg_own_query(migrator_repo *repo, const char *sql, int count, const c
     return error;
 }
 
+/* A dry run's "-- on the ... connection" line, when it changes. */
+static int on_connection(migrator__lines *out, const char *which, const char **current)
+{
+    if (*current == which)
+        return 0;
+    *current = which;
+    return migrator__lines_addf(out, "-- on the %s connection:", which);
+}
+
+static int pg_describe(migrator_repo *repo, migrator__dry_step step, int64_t version,
+                       migrator_direction direction, int flag, migrator__lines *out)
+{
+    static const char *const lock_conn = "lock", *const migration_conn = "migration";
+    char *source = qualified_source(repo), *prefix = NULL, stamp[32];
+    const char *current = NULL;
+    int64_t key = advisory_key(repo);
+    int advisory = repo->lock_mode == MIGRATOR_LOCK_ADVISORY, error = 0;
+    time_t now = time(NULL);
+    struct tm utc;
+
+    if (!source || (prefix_of(repo) && !(prefix = migrator__quote_identifier(prefix_of(repo))))) {
+        free(source);
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    }
+    switch (step) {
+    case MIGRATOR__DRY_CREATE_TABLE:
+        error = on_connection(out, migration_conn, &current) ||
+                migrator__lines_addf(out, "BEGIN") ||
+                migrator__lines_addf(out, "SET LOCAL lock_timeout = %d", lock_timeout(repo)) ||
+                migrator__lines_addf(out, "SELECT pg_advisory_xact_lock(%" PRId64 ")", key) ||
+                (prefix && migrator__lines_addf(out, "CREATE SCHEMA IF NOT EXISTS %s", prefix)) ||
+                migrator__lines_addf(out,
+                                     "CREATE TABLE IF NOT EXISTS %s (\"version\" bigint, "
+                                     "\"inserted_at\" timestamp(0), PRIMARY KEY (\"version\"))",
+                                     source) ||
+                migrator__lines_addf(out, "COMMIT");
+        break;
+    case MIGRATOR__DRY_BEGIN:
+        if (flag && advisory)
+            error = on_connection(out, lock_conn, &current) ||
+                    migrator__lines_addf(
+                        out, "-- repeated until true, for up to %d ms:", lock_timeout(repo)) ||
+                    migrator__lines_addf(out, "SELECT pg_try_advisory_lock(%" PRId64 ")", key);
+        else if (flag)
+            error =
+                on_connection(out, lock_conn, &current) || migrator__lines_addf(out, "BEGIN") ||
+                migrator__lines_addf(out, "SET LOCAL lock_timeout = %d", lock_timeout(repo)) ||
+                migrator__lines_addf(out, "LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE", source);
+        error = error || on_connection(out, migration_conn, &current) ||
+                migrator__lines_addf(out, "BEGIN") ||
+                (prefix && migrator__lines_addf(out, "SET LOCAL search_path TO %s", prefix));
+        break;
+    case MIGRATOR__DRY_CHECK:
+        error = migrator__lines_addf(out, "SELECT 1 FROM %s WHERE \"version\" = %" PRId64, source,
+                                     version);
+        break;
+    case MIGRATOR__DRY_RECORD:
+        gmtime_r(&now, &utc);
+        strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &utc);
+        error = direction == MIGRATOR_UP
+                    ? migrator__lines_addf(out,
+                                           "INSERT INTO %s (\"version\", \"inserted_at\") VALUES "
+                                           "(%" PRId64 ", '%s')",
+                                           source, version, stamp)
+                    : migrator__lines_addf(out, "DELETE FROM %s WHERE \"version\" = %" PRId64,
+                                           source, version);
+        break;
+    case MIGRATOR__DRY_COMMIT:
+        error = migrator__lines_addf(out, "COMMIT");
+        if (!error && flag)
+            error = on_connection(out, lock_conn, &current) ||
+                    migrator__lines_addf(
+                        out, advisory ? "SELECT pg_advisory_unlock(%" PRId64 ")" : "COMMIT", key) ||
+                    migrator__lines_addf(out, "-- on the migration connection:");
+        break;
+    case MIGRATOR__DRY_SESSION_LOCK:
+        error =
+            on_connection(out, lock_conn, &current) ||
+            (flag ? migrator__lines_addf(
+                        out, "-- repeated until true, for up to %d ms:", lock_timeout(repo)) ||
+                        migrator__lines_addf(out, "SELECT pg_try_advisory_lock(%" PRId64 ")", key)
+                  : migrator__lines_addf(out, "SELECT pg_advisory_unlock(%" PRId64 ")", key)) ||
+            migrator__lines_addf(out, "-- on the migration connection:");
+        break;
+    case MIGRATOR__DRY_SESSION_PREFIX:
+        if (prefix)
+            error = flag ? migrator__lines_addf(out, "SELECT current_setting('search_path')") ||
+                               migrator__lines_addf(
+                                   out, "SELECT set_config('search_path', '%s', false)", prefix)
+                         : migrator__lines_addf(out, "SELECT set_config('search_path', "
+                                                     "<the search_path read before>, false)");
+        break;
+    }
+    free(source);
+    free(prefix);
+    return error ? migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory") : MIGRATOR_OK;
+}
+
 static int pg_schema(migrator_repo *repo, migrator__lines *out)
 {
     return migrator__postgres_schema(repo, connection_of(repo)->migration, prefix_of(repo), out);
@@ -934,5 +1043,5 @@ const migrator__adapter migrator__postgres_adapter = {
     pg_begin,        pg_commit,         pg_rollback,      NULL,
     pg_create_table, pg_read_versions,  pg_is_applied,    pg_record,
     pg_session_lock, pg_session_prefix, pg_begin_checked, pg_schema,
-    pg_own_query,
+    pg_own_query,    pg_describe,
 };

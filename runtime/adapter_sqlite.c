@@ -477,6 +477,56 @@ static int sqlite_own_query(migrator_repo *repo, const char *sql, int count,
     return error;
 }
 
+static int sqlite_describe(migrator_repo *repo, migrator__dry_step step, int64_t version,
+                           migrator_direction direction, int flag, migrator__lines *out)
+{
+    sqlite_connection *c = connection_of(repo);
+    const char *source = repo->quoted_source;
+    int error = 0;
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm utc;
+
+    switch (step) {
+    case MIGRATOR__DRY_CREATE_TABLE:
+        error = migrator__lines_addf(out, "%s", flag ? "BEGIN IMMEDIATE" : "BEGIN") ||
+                migrator__lines_addf(out,
+                                     "CREATE TABLE IF NOT EXISTS %s (\"version\" INTEGER PRIMARY "
+                                     "KEY, \"inserted_at\" TEXT)",
+                                     source) ||
+                migrator__lines_addf(out, "COMMIT");
+        break;
+    case MIGRATOR__DRY_BEGIN:
+        error = migrator__lines_addf(out, "%s", flag ? "BEGIN IMMEDIATE" : "BEGIN");
+        break;
+    case MIGRATOR__DRY_CHECK:
+        error = migrator__lines_addf(out, "SELECT 1 FROM %s WHERE \"version\" = %" PRId64, source,
+                                     version);
+        break;
+    case MIGRATOR__DRY_RECORD:
+        gmtime_r(&now, &utc);
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &utc);
+        error = direction == MIGRATOR_UP
+                    ? migrator__lines_addf(out,
+                                           "INSERT INTO %s (\"version\", \"inserted_at\") VALUES "
+                                           "(%" PRId64 ", '%s')",
+                                           source, version, stamp)
+                    : migrator__lines_addf(out, "DELETE FROM %s WHERE \"version\" = %" PRId64,
+                                           source, version);
+        break;
+    case MIGRATOR__DRY_COMMIT: error = migrator__lines_addf(out, "COMMIT"); break;
+    case MIGRATOR__DRY_SESSION_LOCK:
+        if (c->lock_path)
+            error =
+                flag ? migrator__lines_addf(out, "-- lock the file %s (fcntl), waiting up to %d ms",
+                                            c->lock_path, lock_timeout(repo))
+                     : migrator__lines_addf(out, "-- unlock the file %s", c->lock_path);
+        break;
+    case MIGRATOR__DRY_SESSION_PREFIX: break;
+    }
+    return error ? migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory") : MIGRATOR_OK;
+}
+
 static int sqlite_schema(migrator_repo *repo, migrator__lines *out)
 {
     return migrator__sqlite_schema(repo, connection_of(repo)->db, out);
@@ -500,4 +550,5 @@ const migrator__adapter migrator__sqlite_adapter = {
     NULL,
     sqlite_schema,
     sqlite_own_query,
+    sqlite_describe,
 };

@@ -38,6 +38,17 @@ static void print_status(const migrator_table *table, const migrator_status_list
             fprintf(stderr, "warning: %s\n", list->items[i].partial);
 }
 
+/* The logger of a dry run: its statements (MIGRATOR_LOG_INFO) on stdout,
+ * the rest as usual. */
+static void dry_run_log(migrator_log_level level, const char *message, void *payload)
+{
+    if (level == MIGRATOR_LOG_INFO) {
+        puts(message);
+        return;
+    }
+    migrator__log_to_stderr(level, message, payload);
+}
+
 /* A JSON string literal of text (UTF-8 is kept; control characters are
  * escaped). */
 static void print_json_string(const char *text)
@@ -197,6 +208,7 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
     migrator__cli c;
     migrator_repo *repo = NULL;
     size_t pending = 0, problems = 0;
+    const char *dry_created = NULL;
     int result;
 
     if (!config)
@@ -212,6 +224,11 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
 
     if (c.command == MIGRATOR__COMMAND_ROUNDTRIP)
         return roundtrip(&c, table);
+    if (c.opts.dry_run) {
+        c.opts.log_fn = dry_run_log;
+        /* Opening a SQLite file creates it: a dry run removes what it made. */
+        dry_created = missing_sqlite_file(c.url) ? c.url + 7 : NULL;
+    }
     if ((c.command == MIGRATOR__COMMAND_MIGRATIONS || c.command == MIGRATOR__COMMAND_SCHEMA ||
          c.command == MIGRATOR__COMMAND_VALIDATE) &&
         missing_sqlite_file(c.url)) {
@@ -268,6 +285,8 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
         fprintf(stderr, "%s: error: %s\n", c.program, migrator_errmsg(repo));
     migrator_close(repo);
     fflush(stdout);
+    if (dry_created)
+        remove(dry_created);
     if (result < 0 || problems)
         return 1;
     return c.exit_code && pending ? 3 : 0;

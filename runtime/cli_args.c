@@ -71,6 +71,8 @@ static const char usage_text[] =
     "  --lock-timeout MS      how long to wait for the migration lock (default 15000)\n"
     "  --strict-version-order refuse to run a migration older than the newest applied one\n"
     "  --group                run all selected migrations in one transaction\n"
+    "  --dry-run              change nothing: print the SQL that would run, in order,\n"
+    "                         with our transactions, locks and bookkeeping\n"
     "  --on-checksum-mismatch error|warn|ignore\n"
     "                         what an applied migration whose file changed does\n"
     "                         (default: error for migrate and rollback, warn for\n"
@@ -206,6 +208,9 @@ static int parse_flags(migrator__cli *c, int argc, char **argv)
         } else if (strategy && strcmp(name, "--strict-version-order") == 0) {
             NO_VALUE();
             c->opts.strict_version_order = 1;
+        } else if (strategy && strcmp(name, "--dry-run") == 0) {
+            NO_VALUE();
+            c->opts.dry_run = 1;
         } else if (strategy && strcmp(name, "--retry-partial") == 0) {
             NO_VALUE();
             c->opts.retry_partial = 1;
@@ -297,7 +302,7 @@ static int parse_flags(migrator__cli *c, int argc, char **argv)
                     strcmp(name, "-n") == 0 || strcmp(name, "--to") == 0 ||
                     strcmp(name, "--to-exclusive") == 0 || strcmp(name, "--group") == 0 ||
                     strcmp(name, "--strict-version-order") == 0 ||
-                    strcmp(name, "--retry-partial") == 0)) {
+                    strcmp(name, "--retry-partial") == 0 || strcmp(name, "--dry-run") == 0)) {
             return migrator__cli_usage_error(c, "%s does not apply to the %s command", name,
                                              command_names[c->command]);
         } else if (!roundtrip &&
@@ -351,7 +356,8 @@ int migrator__cli_parse(migrator__cli *c, int argc, char **argv, const migrator_
         config->program ? config->program : (argc > 0 && argv[0] ? base_name(argv[0]) : "migrator");
     if (!command_name)
         return migrator__cli_usage_error(
-            c, "expected a command: migrate, rollback, migrations, schema, roundtrip or mark");
+            c, "expected a command: migrate, rollback, migrations, schema, roundtrip, mark, "
+               "validate, repair or baseline");
     if (strcmp(command_name, "--help") == 0 || strcmp(command_name, "-h") == 0 ||
         strcmp(command_name, "help") == 0) {
         c->help = 1;
@@ -362,10 +368,11 @@ int migrator__cli_parse(migrator__cli *c, int argc, char **argv, const migrator_
         if (strcmp(command_name, command_names[found]) == 0)
             break;
     if (found > MIGRATOR__COMMAND_LAST)
-        return migrator__cli_usage_error(c,
-                                         "unknown command \"%s\": expected migrate, rollback, "
-                                         "migrations, schema, roundtrip or mark",
-                                         command_name);
+        return migrator__cli_usage_error(
+            c,
+            "unknown command \"%s\": expected migrate, rollback, "
+            "migrations, schema, roundtrip, mark, validate, repair or baseline",
+            command_name);
     c->command = (migrator__command)found;
     if ((status = parse_flags(c, argc, argv)) != 0)
         return status;

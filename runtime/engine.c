@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dry_run.h"
 #include "history.h"
 #include "plan.h"
 #include "repo.h"
@@ -33,6 +34,13 @@ int migrator__begin_call(migrator_repo *repo, const migrator_run_opts *opts)
         opts = &default_opts;
     repo->opts = opts;
     repo->history_ready = 0; /* our table may be elsewhere (another prefix) */
+    if (opts->version == MIGRATOR_RUN_OPTS_VERSION &&
+        (opts->on_checksum_mismatch < MIGRATOR_CHECKSUM_DEFAULT ||
+         opts->on_checksum_mismatch > MIGRATOR_CHECKSUM_IGNORE))
+        return migrator__fail(repo, MIGRATOR_EINVAL,
+                              "migrator_run_opts.on_checksum_mismatch is %d: expected a "
+                              "migrator_checksum_policy",
+                              (int)opts->on_checksum_mismatch);
     if (opts->version != MIGRATOR_RUN_OPTS_VERSION)
         return migrator__fail(
             repo, MIGRATOR_EINVAL,
@@ -501,6 +509,25 @@ static char *describe_mismatch(const migrator_migration *m, const char *recorded
     return text;
 }
 
+/* The lines as one string, "; " between them; malloc'd, NULL when out of
+ * memory. */
+static char *join_sentences(const migrator__lines *lines)
+{
+    size_t i, length = 1;
+    char *text;
+    for (i = 0; i < lines->count; i++)
+        length += strlen(lines->items[i]) + 2;
+    if (!(text = malloc(length)))
+        return NULL;
+    text[0] = '\0';
+    for (i = 0; i < lines->count; i++) {
+        if (i)
+            strcat(text, "; ");
+        strcat(text, lines->items[i]);
+    }
+    return text;
+}
+
 /* Compares the checksums recorded for the applied migrations with the
  * table's, per the policy: ERROR fails with every mismatch listed, WARN
  * logs each. *recorded receives what was read (free it). */
@@ -534,13 +561,8 @@ static int check_checksums(migrator_repo *repo, const migrator_table *table,
         free(text);
     }
     if (policy == MIGRATOR_CHECKSUM_ERROR && mismatches.count > 0) {
-        char *joined = migrator__lines_join(&mismatches);
-        size_t k;
-        for (k = 0; joined && joined[k]; k++)
-            if (joined[k] == '\n' && joined[k + 1])
-                joined[k] = ';';
-        if (joined && *joined)
-            joined[strlen(joined) - 1] = '\0';
+        char *joined = join_sentences(&mismatches);
+
         error = migrator__fail(repo, MIGRATOR_ECHECKSUM,
                                "%zu applied migration%s changed since %s applied: %s. Restore "
                                "the file%s, or accept the change with `repair` "
@@ -600,6 +622,56 @@ static int verify_applied(migrator_repo *repo, const migrator_table *table,
     return error;
 }
 
+/* migrator_run with dry_run: the same reads and checks, then the plan
+ * written instead of run (dry_run.c). */
+static int dry_run(migrator_repo *repo, const migrator_table *table, migrator_direction direction)
+{
+    migrator_versions applied = {NULL, 0};
+    migrator__plan plan = {NULL, 0};
+    migrator__recorded recorded = {NULL, 0, 0};
+    migrator__lines out = MIGRATOR__LINES_INIT;
+    int exists = 1, error;
+    size_t i;
+
+    migrator__log(repo, MIGRATOR_LOG_INFO,
+                  "-- dry run of %s on %s: nothing is changed; the statements it would send:",
+                  direction == MIGRATOR_UP ? "migrate" : "rollback", repo->url_display);
+    if ((error = migrator__history_source_exists(repo, &exists)) < 0)
+        return error;
+    if (!exists && repo->opts->skip_table_creation)
+        return repo->adapter->read_versions(repo, &applied); /* its error, as a real run */
+    if (!exists && (error = migrator__dry_missing_table(repo)) < 0)
+        return error;
+    if (exists && (error = repo->adapter->read_versions(repo, &applied)) < 0)
+        return error;
+    migrator__versions_sort(&applied);
+    repo->checksum_algorithm = table->checksum_algorithm;
+    error = check_checksums(repo, table, &applied,
+                            migrator__checksum_policy(repo, MIGRATOR_CHECKSUM_ERROR), &recorded);
+    if (error >= 0 && !repo->opts->skip_table_creation) {
+        repo->dry_out = &out;
+        fill_checksums(repo, table, &applied, &recorded);
+        repo->dry_out = NULL;
+        for (i = 0; i < out.count; i++)
+            migrator__log(repo, MIGRATOR_LOG_INFO, "%s;", out.items[i]);
+        migrator__lines_free(&out);
+    }
+    migrator__recorded_free(&recorded);
+    if (error >= 0)
+        error = migrator__plan_select(&plan, table, &applied, direction, repo->opts->strategy,
+                                      repo->opts->target);
+    if (error == MIGRATOR_EINVAL)
+        error = migrator__fail(repo, error, "a step must be 1 or more, not %" PRId64,
+                               repo->opts->target);
+    if (error >= 0)
+        error = check_plan(repo, &plan, direction, &applied);
+    if (error >= 0)
+        error = migrator__dry_run(repo, &plan, direction);
+    migrator__plan_free(&plan);
+    migrator_versions_free(&applied);
+    return error;
+}
+
 int migrator_run(migrator_repo *repo, const migrator_table *table, migrator_direction direction,
                  const migrator_run_opts *opts, migrator_versions *ran)
 {
@@ -620,8 +692,11 @@ int migrator_run(migrator_repo *repo, const migrator_table *table, migrator_dire
             repo,
             migrator__fail(repo, MIGRATOR_EINVAL, "migrator_run: %s",
                            table ? "direction must be MIGRATOR_UP or MIGRATOR_DOWN" : "no table"));
-    if ((error = migrator__begin_call(repo, opts)) < 0 ||
-        (error = migrator__load_applied(repo, &applied)) < 0)
+    if ((error = migrator__begin_call(repo, opts)) < 0)
+        return migrator__end_call(repo, error);
+    if (repo->opts->dry_run)
+        return migrator__end_call(repo, dry_run(repo, table, direction));
+    if ((error = migrator__load_applied(repo, &applied)) < 0)
         return migrator__end_call(repo, error);
     if ((error = verify_applied(repo, table, &applied)) < 0) {
         migrator_versions_free(&applied);

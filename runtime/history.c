@@ -31,6 +31,52 @@ static char *table_name(migrator_repo *repo)
     return result;
 }
 
+/* A dry run: sql with its $n parameters written as literals, appended to
+ * the dry run's lines instead of run. */
+static int describe(migrator_repo *repo, const char *sql, int count, const char *const *params)
+{
+    size_t length = strlen(sql) + 1, used = 0;
+    const char *p;
+    char *text;
+    int i, error;
+
+    for (i = 0; i < count; i++)
+        length += params[i] ? 2 * strlen(params[i]) + 2 : 4;
+    length *= 2; /* a parameter may appear more than once */
+    if (!(text = malloc(length)))
+        return migrator__fail(repo, MIGRATOR_ENOMEM, "out of memory");
+    for (p = sql; *p;) {
+        if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+            char *end;
+            int n = (int)strtol(p + 1, &end, 10);
+            const char *value = n <= count ? params[n - 1] : NULL;
+            size_t k, digits = value ? strspn(value, "0123456789") : 0;
+            if (!value) {
+                memcpy(text + used, "NULL", 4);
+                used += 4;
+            } else if (digits > 0 && !value[digits]) {
+                memcpy(text + used, value, digits);
+                used += digits;
+            } else {
+                text[used++] = '\'';
+                for (k = 0; value[k]; k++) {
+                    if (value[k] == '\'')
+                        text[used++] = '\'';
+                    text[used++] = value[k];
+                }
+                text[used++] = '\'';
+            }
+            p = end;
+            continue;
+        }
+        text[used++] = *p++;
+    }
+    text[used] = '\0';
+    error = migrator__lines_addf(repo->dry_out, "%s", text) ? MIGRATOR_ENOMEM : MIGRATOR_OK;
+    free(text);
+    return error < 0 ? migrator__fail(repo, error, "out of memory") : MIGRATOR_OK;
+}
+
 /* Runs sql_template, whose every "{table}" is our table's name, or whose
  * one "{source}" is the migrations table's, through own_query. */
 static int run(migrator_repo *repo, const char *sql_template, int count, const char *const *params,
@@ -62,7 +108,10 @@ static int run(migrator_repo *repo, const char *sql_template, int count, const c
     }
     strcpy(at, from);
     free(table);
-    error = repo->adapter->own_query(repo, sql, count, params, rows);
+    if (repo->dry_out && strncmp(sql, "SELECT", 6) != 0)
+        error = describe(repo, sql, count, params);
+    else
+        error = repo->adapter->own_query(repo, sql, count, params, rows);
     free(sql);
     return error;
 }
@@ -88,7 +137,7 @@ static int ensure_table(migrator_repo *repo)
     if (repo->opts && repo->opts->skip_table_creation)
         return MIGRATOR_ENOTFOUND; /* not ours to create: nothing is recorded */
     if ((error = create_table(repo)) >= 0)
-        repo->history_ready = 1;
+        repo->history_ready = 1; /* in a dry run: as it would be */
     return error;
 }
 
@@ -436,4 +485,16 @@ void migrator__recorded_free(migrator__recorded *recorded)
 int migrator__history_applied_at(migrator_repo *repo, migrator__lines *rows)
 {
     return run(repo, "SELECT \"version\", \"inserted_at\" FROM {source}", 0, NULL, rows);
+}
+
+int migrator__history_source_exists(migrator_repo *repo, int *exists)
+{
+    int error = run(repo, "SELECT 1 FROM {source} WHERE 1 = 0", 0, NULL, NULL);
+    *exists = error != MIGRATOR_ENOTFOUND;
+    if (error == MIGRATOR_ENOTFOUND) {
+        if (repo->errmsg)
+            repo->errmsg[0] = '\0';
+        return MIGRATOR_OK;
+    }
+    return error;
 }

@@ -88,6 +88,9 @@ const migrator__recorded_checksum *migrator__recorded_find(const migrator__recor
                                                            int64_t version);
 void migrator__recorded_free(migrator__recorded *recorded);
 
+/* Whether the migrations table exists (a read; for dry runs). */
+int migrator__history_source_exists(migrator_repo *repo, int *exists);
+
 /* The migrations table's rows as "version" MIGRATOR__FIELD_SEPARATOR
  * "inserted_at" lines (Ecto's table, read for the status). */
 int migrator__history_applied_at(migrator_repo *repo, migrator__lines *rows);

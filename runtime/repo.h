@@ -14,6 +14,17 @@
 
 typedef struct migrator__adapter migrator__adapter;
 
+/* The steps of a run that a dry run describes (docs/trust.md). */
+typedef enum migrator__dry_step {
+    MIGRATOR__DRY_CREATE_TABLE,  /* the migrations table, when missing (flag: lock) */
+    MIGRATOR__DRY_BEGIN,         /* a migration's transaction (flag: lock) */
+    MIGRATOR__DRY_CHECK,         /* the re-check that version is still to run */
+    MIGRATOR__DRY_RECORD,        /* the version row (version, direction) */
+    MIGRATOR__DRY_COMMIT,        /* (flag: lock) */
+    MIGRATOR__DRY_SESSION_LOCK,  /* outside a transaction (flag: 1 take, 0 release) */
+    MIGRATOR__DRY_SESSION_PREFIX /* outside a transaction (flag: 1 enter, 0 leave) */
+} migrator__dry_step;
+
 struct migrator_repo {
     const migrator__adapter *adapter;
     void *connection;    /* the adapter's */
@@ -26,6 +37,7 @@ struct migrator_repo {
     int error_position;            /* of the last failed statement: 1-based character, 0 unknown */
     int history_ready;             /* our own table (history.c) is known to exist */
     unsigned int checksum_algorithm; /* of the table of the call in progress */
+    migrator__lines *dry_out;        /* a dry run: our writes go here as text, not run */
 };
 
 /* What each database implements. Every function returns MIGRATOR_OK or a
@@ -76,6 +88,12 @@ struct migrator__adapter {
      * it names does not exist. */
     int (*own_query)(migrator_repo *repo, const char *sql, int count, const char *const *params,
                      migrator__lines *rows);
+    /* For a dry run: appends to out, without running anything, the
+     * statements that the adapter's function for step would send, with
+     * their values, one a line and without ";" ("-- " lines are comments,
+     * e.g. which connection). The texts are the ones those functions use. */
+    int (*describe)(migrator_repo *repo, migrator__dry_step step, int64_t version,
+                    migrator_direction direction, int flag, migrator__lines *out);
 };
 
 /* Between the columns of a row of own_query. */

@@ -27,6 +27,7 @@ int migrator_repair(migrator_repo *repo, const migrator_table *table, const int6
 {
     migrator_versions applied = {NULL, 0};
     migrator__recorded recorded = {NULL, 0, 0};
+    migrator__partials partials = {NULL, 0};
     size_t i, repaired = 0;
     int error;
 
@@ -54,20 +55,29 @@ int migrator_repair(migrator_repo *repo, const migrator_table *table, const int6
     if (error >= 0)
         error = migrator__history_checksums(repo, &recorded);
     if (error >= 0)
+        error = migrator__history_partials(repo, &applied, &partials);
+    for (i = 0; error >= 0 && i < count; i++)
+        if (migrator__partials_find(&partials, versions[i]))
+            error = migrator__fail(repo, MIGRATOR_EPARTIAL,
+                                   "migration %" PRId64 " stopped midway: say what state it is in "
+                                   "with `mark` (or rerun it with --retry-partial) instead of "
+                                   "repairing it; nothing was changed",
+                                   versions[i]);
+    if (error >= 0)
         error = repo->adapter->begin(repo, migrator__use_lock(repo));
     for (i = 0; error >= 0 && i < applied.count; i++) {
         const migrator_migration *m = migrator__table_find(table, applied.items[i]);
         const migrator__recorded_checksum *r = migrator__recorded_find(&recorded, applied.items[i]);
         migrator_checksum_state state = migrator__compare_checksum(table, m, r);
-        if (!m ||
+        if (!m || migrator__partials_find(&partials, m->version) ||
             (count ? !listed(versions, count, m->version)
                    : state != MIGRATOR_CHECKSUM_MISMATCH && state != MIGRATOR_CHECKSUM_UNRECORDED))
-            continue;
+            continue; /* a partial state is for mark or --retry-partial */
         if ((error = migrator__history_applied(repo, m, table->checksum_algorithm)) < 0) {
             migrator__rollback_after(repo, error);
             break;
         }
-        migrator__log(repo, repo->opts->log, "== Repaired %" PRId64 " %s: checksum %.12s%s%s",
+        migrator__log(repo, repo->opts->log, "== Repaired %" PRId64 " %s: checksum %.12s%s%.12s",
                       m->version, m->name, m->checksum,
                       state == MIGRATOR_CHECKSUM_MISMATCH ? ", was " : "",
                       state == MIGRATOR_CHECKSUM_MISMATCH ? r->checksum : "");
@@ -80,6 +90,7 @@ int migrator_repair(migrator_repo *repo, const migrator_table *table, const int6
                       "Nothing to repair: every applied migration's "
                       "checksum matches its file");
     migrator__recorded_free(&recorded);
+    migrator__partials_free(&partials);
     migrator_versions_free(&applied);
     return migrator__end_call(repo, error);
 }
