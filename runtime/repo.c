@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,40 +21,116 @@ static _Thread_local char open_error[512];
 
 static const migrator_repo_config default_config = MIGRATOR_REPO_CONFIG_INIT;
 
+/* Whether the query parameter at text is password=..., its name decoded as
+ * libpq decodes it (%XX escapes). Sets *name_end to its '='. */
+static int is_password_parameter(const char *text, const char **name_end)
+{
+    static const char want[] = "password";
+    size_t matched = 0;
+    const char *p = text;
+    while (*p && *p != '=' && *p != '&') {
+        int c = (unsigned char)*p;
+        if (c == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+            char hex[3] = {p[1], p[2], '\0'};
+            c = (int)strtol(hex, NULL, 16);
+            p += 3;
+        } else {
+            p++;
+        }
+        if (matched >= sizeof(want) - 1 || c != want[matched])
+            return 0;
+        matched++;
+    }
+    *name_end = p;
+    return *p == '=' && matched == sizeof(want) - 1;
+}
+
+/* A part of a URL to hide: [start, end). */
+typedef struct secret_span {
+    size_t start, end;
+} secret_span;
+
+static int compare_spans(const void *a, const void *b)
+{
+    const secret_span *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
 char *migrator__redact_url(const char *url)
 {
-    const char *scheme_end = strstr(url, "://"), *at, *colon, *query;
-    size_t length = strlen(url), used = 0, i;
-    char *copy = malloc(length + 4 * 8 + 1); /* "***" is at most 4 bytes more per password */
-    size_t password_slots = 8;
+    const char *scheme_end = strstr(url, "://"), *query, *p;
+    size_t length = strlen(url), used = 0, i, count = 0, capacity = 1, k;
+    secret_span *spans;
+    char *copy;
 
-    if (!copy)
+    for (p = url; *p; p++)
+        capacity += *p == '&' || *p == '?';
+    if (!(spans = malloc(capacity * sizeof(*spans))))
         return NULL;
-    at = scheme_end ? strchr(scheme_end + 3, '@') : NULL;
-    query = strchr(url, '?');
-    if (at && query && query < at)
-        at = NULL; /* an '@' in the query is not the authority's */
-    colon = at ? memchr(scheme_end + 3, ':', (size_t)(at - (scheme_end + 3))) : NULL;
-    for (i = 0; i < length;) {
-        if (colon && url + i == colon + 1) {
+    /* The password of scheme://user:PASSWORD@host, as libpq reads a URI:
+     * the user information is what comes before an '@' that comes before
+     * the first '/'; only after a scheme at the start
+     * ([A-Za-z][A-Za-z0-9+.-]*). */
+    if (scheme_end) {
+        for (p = url; p < scheme_end; p++)
+            if (!(isalpha((unsigned char)*p) ||
+                  (p > url && (isdigit((unsigned char)*p) || *p == '+' || *p == '.' || *p == '-'))))
+                break;
+        if (p != scheme_end || p == url)
+            scheme_end = NULL;
+    }
+    if (scheme_end) {
+        const char *start = scheme_end + 3, *colon;
+        for (p = start; *p && *p != '@' && *p != '/'; p++)
+            ;
+        if (*p == '@' && (colon = memchr(start, ':', (size_t)(p - start))) != NULL) {
+            spans[count].start = (size_t)(colon + 1 - url);
+            spans[count++].end = (size_t)(p - url);
+        }
+    }
+    /* The value of every password= parameter (its name decoded as libpq
+     * does) from the first '?' on, even where libpq would read the text as
+     * part of the user name: hiding more is safe. */
+    query = strchr(scheme_end ? scheme_end + 3 : url, '?');
+    for (i = query ? (size_t)(query - url) + 1 : length; i < length && count < capacity; i++) {
+        const char *name_end;
+        if ((url[i - 1] == '?' || url[i - 1] == '&') && is_password_parameter(url + i, &name_end)) {
+            size_t end = (size_t)(name_end - url) + 1;
+            spans[count].start = end;
+            while (end < length && url[end] != '&')
+                end++;
+            spans[count++].end = end;
+        }
+    }
+    qsort(spans, count, sizeof(*spans), compare_spans);
+    /* Each hidden part, overlapping ones merged, becomes "***": at most 3
+     * bytes more than it hid (an empty value). */
+    if (!(copy = malloc(length + 3 * count + 1))) {
+        free(spans);
+        return NULL;
+    }
+    for (i = 0, k = 0; i < length;) {
+        if (k < count && i == spans[k].start) {
+            size_t end = spans[k].end;
+            while (++k < count && spans[k].start <= end)
+                if (spans[k].end > end)
+                    end = spans[k].end;
             memcpy(copy + used, "***", 3);
             used += 3;
-            i = (size_t)(at - url);
+            i = end;
             continue;
         }
-        if (query && url + i > query && (url[i - 1] == '?' || url[i - 1] == '&') &&
-            strncmp(url + i, "password=", 9) == 0 && password_slots > 0) {
-            memcpy(copy + used, "password=***", 12);
-            used += 12;
-            i += 9;
-            while (i < length && url[i] != '&')
-                i++;
-            password_slots--;
-            continue;
-        }
+        while (k < count && spans[k].start < i) /* inside a merged span */
+            k++;
         copy[used++] = url[i++];
     }
+    while (k < count && spans[k].start == length) { /* an empty value at the end */
+        memcpy(copy + used, "***", 3);
+        used += 3;
+        k = count;
+    }
     copy[used] = '\0';
+    free(spans);
     return copy;
 }
 

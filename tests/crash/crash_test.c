@@ -118,6 +118,12 @@ typedef struct text {
 } text;
 
 static void text_vadd(text *t, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
+
+static void text_vadd(text *t, const char *fmt, va_list ap)
 {
     va_list copy;
     int n;
