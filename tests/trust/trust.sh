@@ -1040,15 +1040,17 @@ case_prefix() {
 # 16. --dry-run: the statements migrate / rollback would send, in order
 # (transactions, locks, the re-check of each version, the migrations' SQL,
 # the version rows, our bookkeeping), and nothing changes: the database's
-# content is the same before and after, and a missing SQLite file is not
+# schema fingerprint and content are the same before and after, and a missing SQLite file is not
 # left behind. The dry run's statements are those a real run then sends:
 # compared with the real run's --log-migrator-sql --log-migrations-sql,
 # each line cut before its values (a real log shows $n parameters).
 state_of() {
     if [[ $ADAPTER == sqlite ]]; then
         [[ -e $DB ]] || { echo "(no file)"; return; }
+        "$V1" schema --url "$URL"
         "$SQLITE3" -batch "$DB" .dump | sed -E "s/'[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:]{8}'/TS/g"
     else
+        "$V1" schema --url "$URL"
         sql "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1"
         sql "SELECT version FROM schema_migrations ORDER BY 1" 2>/dev/null
         sql "SELECT version, state, checksum FROM schema_migrations_migrator ORDER BY 1" 2>/dev/null
