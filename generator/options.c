@@ -43,7 +43,11 @@ static int has_templates(const char *dir)
 {
     char path[PATH_MAX];
     struct stat info;
-    snprintf(path, sizeof(path), "%s/table.c.m4", dir);
+    /* A directory whose path leaves no room for the file name has none. */
+    if (strlen(dir) + sizeof("/table.c.m4") > sizeof(path))
+        return 0;
+    memcpy(path, dir, strlen(dir));
+    memcpy(path + strlen(dir), "/table.c.m4", sizeof("/table.c.m4"));
     return stat(path, &info) == 0;
 }
 

@@ -34,7 +34,7 @@ char *migrator__sql_canonical(const char *text, size_t length, migrator_dialect 
                               int lower_words)
 {
     migrator__lexer lexer;
-    migrator__token token, previous;
+    migrator__token token, previous = {MIGRATOR__TOK_EOF, 0, 0, 0, 0};
     char *out = malloc(2 * length + 1); /* at most one space after each byte */
     size_t used = 0;
     int have_previous = 0, blank_before = 0;
