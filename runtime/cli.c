@@ -241,6 +241,19 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
                                                           : "migrations");
         return 1;
     }
+    /* The history commands write what is true of an existing database. */
+    if ((c.command == MIGRATOR__COMMAND_MARK || c.command == MIGRATOR__COMMAND_REPAIR ||
+         c.command == MIGRATOR__COMMAND_BASELINE) &&
+        missing_sqlite_file(c.url)) {
+        fprintf(stderr,
+                "%s: error: the database file %s does not exist (%s records the state of an "
+                "existing database)\n",
+                c.program, c.url + 7,
+                c.command == MIGRATOR__COMMAND_MARK     ? "mark"
+                : c.command == MIGRATOR__COMMAND_REPAIR ? "repair"
+                                                        : "baseline");
+        return 1;
+    }
     if ((result = migrator_open(&repo, c.url, &c.config)) < 0) {
         fprintf(stderr, "%s: error: %s\n", c.program, migrator_errmsg(NULL));
         return 1;

@@ -586,6 +586,19 @@ case_repair() {
 # recorded as applied, with its checksum, without running it; migrate then
 # runs only the rest.
 case_baseline() {
+    if [[ $ADAPTER == sqlite ]]; then
+        # baseline, repair and mark record the state of an existing database:
+        # on a missing file they refuse, and create nothing.
+        new_db missing
+        run "$V1" baseline 20240102000000 --url "$URL"
+        expect_status 1
+        expect_err "trust_v1_migrator: error: the database file $DB does not exist (baseline records the state of an existing database)$NL"
+        run "$V1" mark 20240101000000 --up --url "$URL"
+        expect_status 1
+        run "$V1" repair --url "$URL"
+        expect_status 1
+        [[ ! -e $DB ]] || fail "baseline, mark or repair created $DB"
+    fi
     new_db baseline
     sql "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, legacy TEXT);
 INSERT INTO users (id, name, legacy) VALUES (1, 'ann', 'kept');
