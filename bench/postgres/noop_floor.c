@@ -2,10 +2,15 @@
  * The floor of a no-op `migrate` on PostgreSQL (bench/postgres/run.sh,
  * measurement c): the least a migrator must do to learn that nothing is
  * pending. One libpq connection; CREATE TABLE IF NOT EXISTS of the migrations
- * table (as Ecto creates it); every applied version read into memory; close.
+ * table (as Ecto creates it); every applied version read into memory; the
+ * recorded checksums of the applied migrations read from our own table
+ * (schema_migrations_migrator, with the query of runtime/history.c,
+ * migrator__history_checksums, sent as the migrator sends it: PQexecParams)
+ * into memory; close. Three round trips, as the migrator's no-op.
  *
  *   noop_floor CONNINFO [-v]   (a URL or key=value string; -v prints the
- *                               number of versions read)
+ *                               number of versions and of checksums read:
+ *                               "N M")
  *
  * SPDX-License-Identifier: MIT
  */
@@ -31,12 +36,19 @@ static int fail(PGconn *conn, PGresult *result)
     return 1;
 }
 
+struct recorded {
+    int64_t version;
+    char checksum[72];
+    unsigned int algorithm;
+};
+
 int main(int argc, char **argv)
 {
     PGconn *conn;
     PGresult *result;
     int64_t *versions;
-    int rows, i;
+    struct recorded *recorded;
+    int rows, recorded_rows, i;
 
     if (argc < 2) {
         fprintf(stderr, "usage: noop_floor CONNINFO [-v]\n");
@@ -64,9 +76,34 @@ int main(int argc, char **argv)
     for (i = 0; i < rows; i++)
         versions[i] = strtoll(PQgetvalue(result, i, 0), NULL, 10);
     PQclear(result);
+    result = PQexecParams(conn,
+                          "SELECT \"version\", \"checksum\", \"checksum_algorithm\" FROM "
+                          "\"schema_migrations_migrator\" WHERE \"state\" = 'applied' ORDER BY "
+                          "\"version\"",
+                          0, NULL, NULL, NULL, NULL, 0);
+    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+        free(versions);
+        return fail(conn, result);
+    }
+    recorded_rows = PQntuples(result);
+    if (!(recorded = malloc((size_t)(recorded_rows ? recorded_rows : 1) * sizeof(*recorded)))) {
+        fprintf(stderr, "noop_floor: out of memory\n");
+        free(versions);
+        PQclear(result);
+        PQfinish(conn);
+        return 1;
+    }
+    for (i = 0; i < recorded_rows; i++) {
+        recorded[i].version = strtoll(PQgetvalue(result, i, 0), NULL, 10);
+        snprintf(recorded[i].checksum, sizeof(recorded[i].checksum), "%s",
+                 PQgetvalue(result, i, 1));
+        recorded[i].algorithm = (unsigned int)strtoul(PQgetvalue(result, i, 2), NULL, 10);
+    }
+    PQclear(result);
     PQfinish(conn);
     if (argc > 2 && strcmp(argv[2], "-v") == 0)
-        printf("%d\n", rows);
+        printf("%d %d\n", rows, recorded_rows);
     free(versions);
+    free(recorded);
     return 0;
 }

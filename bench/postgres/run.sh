@@ -9,7 +9,11 @@
 # Ninja) that embeds N synthetic migrations with migrator_add_migrations(),
 # which gives repo_migrator, and compares it with psql running the same SQL
 # with the same per-migration transactions and version rows from a plain
-# script, in the same run, alternating the two sides.
+# script, in the same run, alternating the two sides. Both sides also keep
+# the migrator's own table, schema_migrations_migrator: created in the first
+# migration's transaction, one row (with the migration's checksum) upserted
+# per applied migration and deleted per reverted one, read (the recorded
+# checksums) by the no-op floor (bench/postgres/gen.sh, noop_floor.c).
 #
 # Environment:
 #   N=1000          number of migrations (each: a 7-column table, an index,
@@ -94,13 +98,21 @@ server_num=$(sql "SHOW server_version_num")
     die "the server does not run with fsync=on and synchronous_commit=on"
 
 # ------------------------------------------------------------ data + build ---
-echo "== generating $N migrations and the psql scripts"
+echo "== generating $N migrations"
 sh "$here/gen.sh" "$N" "$data"
 
 build_bench_app migrator_postgres_bench PostgreSQL::PostgreSQL "if(NOT MIGRATOR_WITH_POSTGRES)
   message(FATAL_ERROR \"migrator was configured without the PostgreSQL adapter (libpq-dev missing?)\")
 endif()
 find_package(PostgreSQL REQUIRED)"
+
+# The psql scripts write the checksums the migrator records in its own
+# table, schema_migrations_migrator: taken from the built table.
+echo "== writing the psql scripts"
+"$mig" migrations --format json --url sqlite::memory: |
+    sed -n 's/.*"version":\([0-9]*\),.*"file_checksum":"\([0-9a-f]\{64\}\)".*/\1 \2/p' >"$data/checksums"
+[[ $(wc -l <"$data/checksums") == "$N" ]] || die "repo_migrator migrations did not list $N checksums"
+sh "$here/gen.sh" "$N" "$data" "$data/checksums"
 
 # ------------------------------------------------------------- databases ---
 url() { echo "postgresql:///$1"; }
@@ -128,21 +140,36 @@ base_group() { psql_file "$1" "$data/up_group.sql"; }
 mig_advisory() { "$mig" migrate --quiet --migration-lock advisory --url "$(url "$1")"; }
 
 # What a database holds: the schema, every table's rows except
-# schema_migrations', and the applied versions (inserted_at differs by
-# design).
+# schema_migrations' and schema_migrations_migrator's, the applied versions
+# and our table's rows but for their timestamps (inserted_at and updated_at
+# differ by design).
 content() {
-    pg_dump -d "$(url "$1")" --no-owner --exclude-table-data=schema_migrations |
+    pg_dump -d "$(url "$1")" --no-owner --exclude-table-data=schema_migrations \
+        --exclude-table-data=schema_migrations_migrator |
         grep -vE '^(--|\\(un)?restrict |SELECT pg_catalog.set_config|$)'
     psql -X -At -d "$(url "$1")" -c 'SELECT version FROM schema_migrations ORDER BY 1'
+    if [[ $(psql -X -At -d "$(url "$1")" -c "SELECT to_regclass('schema_migrations_migrator') IS NOT NULL") == t ]]; then
+        psql -X -At -d "$(url "$1")" -c 'SELECT version, state, direction, statements_done,
+            statements_total, location, error, checksum, checksum_algorithm
+            FROM schema_migrations_migrator ORDER BY version'
+    fi
+}
+# Everything, timestamps included (the no-op must not write at all).
+raw_content() {
+    pg_dump -d "$(url "$1")" --no-owner | grep -vE '^(--|\\(un)?restrict |$)'
 }
 
 echo "== checking that both sides do the same work"
 create bench_master; mig_up bench_master >/dev/null
 [[ $(psql -X -At -d "$(url bench_master)" -c 'SELECT count(*) FROM schema_migrations') == "$N" ]] ||
     die "migrate did not apply $N versions"
+[[ $(psql -X -At -d "$(url bench_master)" -c "SELECT count(*) FROM schema_migrations_migrator WHERE state = 'applied' AND length(checksum) = 64 AND checksum_algorithm = 1") == "$N" ]] ||
+    die "migrate did not record $N checksums in schema_migrations_migrator"
 content bench_master >"$work/master.content"
 create bench_check; base_up bench_check >/dev/null 2>>"$work/psql.log"
 content bench_check | cmp -s - "$work/master.content" || die "migrate and up.sql give different databases"
+[[ $(psql -X -At -d "$(url bench_check)" -c 'SELECT count(*) FROM schema_migrations_migrator') == "$N" ]] ||
+    die "up.sql did not write $N rows in schema_migrations_migrator"
 drop bench_check
 create bench_check; base_group bench_check >/dev/null 2>>"$work/psql.log"
 content bench_check | cmp -s - "$work/master.content" || die "migrate and up_group.sql give different databases"
@@ -158,12 +185,15 @@ content bench_check >"$work/down.content"
 drop bench_check
 create bench_check bench_master; mig_down bench_check >/dev/null
 content bench_check | cmp -s - "$work/down.content" || die "rollback --all and down.sql give different databases"
-[[ $(psql -X -At -d "$(url bench_check)" -c "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") == 2 ]] ||
+[[ $(psql -X -At -d "$(url bench_check)" -c "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relname LIKE 'bench%'") == 0 ]] ||
     die "rollback left relations behind"
+[[ $(psql -X -At -d "$(url bench_check)" -c 'SELECT count(*) FROM schema_migrations_migrator') == 0 ]] ||
+    die "rollback left rows in schema_migrations_migrator"
 drop bench_check
-[[ $("$floor" "$(url bench_master)" -v) == "$N" ]] || die "noop_floor does not read $N versions"
+[[ $("$floor" "$(url bench_master)" -v) == "$N $N" ]] || die "noop_floor does not read $N versions and $N checksums"
+raw_content bench_master >"$work/master.raw"
 mig_noop bench_master >/dev/null
-content bench_master | cmp -s - "$work/master.content" || die "no-op migrate changed the database"
+raw_content bench_master | cmp -s - "$work/master.raw" || die "no-op migrate changed the database"
 
 # Round trips (untimed): statements the server received from each side,
 # counted in the server log with log_min_duration_statement = 0 set on the

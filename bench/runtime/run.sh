@@ -7,7 +7,11 @@
 # migrations with migrator_add_migrations(), which gives repo_migrator, and
 # compares it with the sqlite3 command-line shell running the same SQL from a
 # plain script (the same libsqlite3, default journal mode and synchronous
-# setting on both sides: no PRAGMA anywhere).
+# setting on both sides: no PRAGMA anywhere). Both sides also keep the
+# migrator's own table, schema_migrations_migrator: created in the first
+# migration's transaction, one row (with the migration's checksum) upserted
+# per applied migration and deleted per reverted one, read (the recorded
+# checksums) by the no-op floor (bench/runtime/gen.sh, noop_floor.c).
 #
 # Environment:
 #   N=1000          number of migrations (each: a 7-column table, an index,
@@ -17,6 +21,8 @@
 #   NOOP_REPS=20    runs per side and round of the no-op measurement (c),
 #                   whose round figure is the mean of its runs
 #   RSS_REPS=3      runs per side of the peak RSS measurement (e)
+#   WITH_POSTGRES=1 build repo_migrator with the PostgreSQL adapter too when
+#                   libpq is found (by default: MIGRATOR_WITH_POSTGRES=OFF)
 #   KEEP=1          keep the scratch directory (its path is printed)
 #   TMPDIR          where the scratch directory (and the databases) go
 #
@@ -64,10 +70,37 @@ mkdir -p "$proj" "$dbs"
 
 # ------------------------------------------------------------ data + build ---
 started=${EPOCHREALTIME/./}
-echo "== generating $N migrations and the sqlite3 scripts"
+echo "== generating $N migrations"
 sh "$here/gen.sh" "$N" "$data"
 
+# The SQLite-only program, as an application without PostgreSQL gets it:
+# with libpq-dev installed, migrator would also build its PostgreSQL adapter,
+# and linking libpq (and its TLS, Kerberos and LDAP libraries) costs every
+# run about 3.5 ms and 5.6 MB of RSS at start-up (docs/benchmarks.md).
+# WITH_POSTGRES=1 keeps the default (the adapter whenever libpq is found).
+# build_bench_app (bench/lib.sh) runs the configure: the option is seeded
+# into the cache before it.
+if [[ ${WITH_POSTGRES:-0} != 1 ]]; then
+    mkdir -p "$build"
+    echo 'MIGRATOR_WITH_POSTGRES:BOOL=OFF' >"$build/CMakeCache.txt"
+fi
 build_bench_app migrator_runtime_bench SQLite::SQLite3 "find_package(SQLite3 REQUIRED)"
+libraries=$(ldd "$mig")
+if [[ $libraries == *libpq* ]]; then
+    [[ ${WITH_POSTGRES:-0} == 1 ]] ||
+        die "repo_migrator links libpq although MIGRATOR_WITH_POSTGRES was seeded OFF"
+    with_postgres="with the PostgreSQL adapter (libpq linked)"
+else
+    with_postgres="SQLite adapter only"
+fi
+
+# The sqlite3 scripts write the checksums the migrator records in its own
+# table, schema_migrations_migrator: taken from the built table.
+echo "== writing the sqlite3 scripts"
+"$mig" migrations --format json --url sqlite::memory: |
+    sed -n 's/.*"version":\([0-9]*\),.*"file_checksum":"\([0-9a-f]\{64\}\)".*/\1 \2/p' >"$data/checksums"
+[[ $(wc -l <"$data/checksums") == "$N" ]] || die "repo_migrator migrations did not list $N checksums"
+sh "$here/gen.sh" "$N" "$data" "$data/checksums"
 
 # ------------------------------------------------------------------ sides ---
 fresh() { rm -f "$1" "$1-journal" "$1-wal" "$1-shm" "$1-migrator-lock"; }
@@ -83,10 +116,14 @@ base_noop() { "$floor" "$1"; }
 mig_group() { "$mig" migrate --group --quiet --url "sqlite:$1"; }
 base_group() { sqlite3 "$1" <"$data/up_group.sql"; }
 
-# Everything but the version rows' inserted_at, which differs by design.
+# Everything but the version rows' inserted_at and our table's updated_at
+# (the last column of schema_migrations_migrator), which differ by design.
 content() {
-    sqlite3 "$1" .dump | sed -E "s/^(INSERT INTO \"?schema_migrations\"? VALUES\([0-9]+),'[^']*'\);$/\1);/"
+    sqlite3 "$1" .dump | sed -E \
+        -e "s/^(INSERT INTO \"?schema_migrations\"? VALUES\([0-9]+),'[^']*'\);$/\1);/" \
+        -e "s/^(INSERT INTO \"?schema_migrations_migrator\"? VALUES\(.*),'[^']*'\);$/\1);/"
 }
+ours() { sqlite3 "$1" 'SELECT count(*) FROM "schema_migrations_migrator"'; }
 
 echo "== checking that both sides do the same work"
 m=$dbs/master.db
@@ -95,6 +132,10 @@ x=$dbs/check.db
 fresh "$x"; base_up "$x" >/dev/null
 cmp -s <(content "$m") <(content "$x") || die "migrate and up.sql give different databases"
 [[ $(sqlite3 "$m" 'SELECT count(*) FROM schema_migrations') == "$N" ]] || die "not $N versions"
+[[ $(sqlite3 "$m" "SELECT count(*) FROM schema_migrations_migrator WHERE state = 'applied' AND length(checksum) = 64 AND checksum_algorithm = 1") == "$N" ]] ||
+    die "not $N checksums in schema_migrations_migrator"
+[[ $(sqlite3 "$x" 'SELECT count(*) FROM schema_migrations_migrator') == "$N" ]] ||
+    die "up.sql did not write $N rows in schema_migrations_migrator"
 fresh "$x"; base_group "$x" >/dev/null
 cmp -s <(content "$m") <(content "$x") || die "migrate and up_group.sql give different databases"
 fresh "$x"; mig_group "$x" >/dev/null
@@ -103,10 +144,12 @@ copy_of "$m" "$x"; base_down "$x" >/dev/null
 down_base=$(content "$x")
 copy_of "$m" "$x"; mig_down "$x" >/dev/null
 [[ $(content "$x") == "$down_base" ]] || die "rollback --all and down.sql give different databases"
-[[ $(sqlite3 "$x" 'SELECT count(*) FROM sqlite_master') == 1 ]] || die "rollback left tables"
-[[ $("$floor" "$m" -v) == "$N" ]] || die "noop_floor does not read $N versions"
+[[ $(sqlite3 "$x" "SELECT count(*) FROM sqlite_master WHERE name LIKE 'bench%'") == 0 ]] || die "rollback left tables"
+[[ $(ours "$x") == 0 ]] || die "rollback left rows in schema_migrations_migrator"
+[[ $("$floor" "$m" -v) == "$N $N" ]] || die "noop_floor does not read $N versions and $N checksums"
+sqlite3 "$m" .dump >"$work/master.dump"
 mig_noop "$m" >/dev/null
-cmp -s <(content "$m") <(content "$dbs/master.db") || die "no-op migrate changed the database"
+sqlite3 "$m" .dump | cmp -s - "$work/master.dump" || die "no-op migrate changed the database"
 fresh "$x"
 
 # ----------------------------------------------------------------- timing ---
@@ -184,7 +227,8 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 # ------------------------------------------------------------------ report ---
 echo
 echo "N = $N migrations, $ROUNDS rounds (c: $NOOP_REPS runs per side and round), medians;"
-echo "$(sqlite3 --version | cut -d' ' -f1-2) (CLI and libsqlite3), $(nproc) CPUs, database in $(df -PT "$dbs" | awk 'NR == 2 { print $2 }'),"
+echo "$(sqlite3 --version | cut -d' ' -f1-2) (CLI and libsqlite3), repo_migrator $with_postgres,"
+echo "$(nproc) CPUs, database in $(df -PT "$dbs" | awk 'NR == 2 { print $2 }'),"
 echo "load average before $load_before, after $load_after; total $(( (${EPOCHREALTIME/./} - started) / 1000000 )) s"
 echo
 printf '| %-46s | %11s | %-28s | %11s | %6s | %7s | %-6s |\n' \
