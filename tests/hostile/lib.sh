@@ -8,12 +8,14 @@
 # SPDX-License-Identifier: MIT
 
 set -uo pipefail
+
+# shellcheck source=../lib/process.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/process.sh"
 export LC_ALL=C
 umask 022
 
 NL=$'\n'
 hostile_case=${1:-}
-hostile_failures=0
 hostile_cleanups=()
 
 # The scratch directory of this test (removed at exit, whatever happens).
@@ -37,46 +39,6 @@ hostile_exit() {
 trap hostile_exit EXIT
 trap 'exit 130' INT TERM
 
-# Records a failure (the test fails at the end, after the other checks).
-fail() {
-    hostile_failures=$((hostile_failures + 1))
-    printf 'FAIL: %s\n' "$*" >&2
-}
-
-# Stops the test at once: its setup failed.
-die() {
-    printf 'ERROR: %s\n' "$*" >&2
-    exit 1
-}
-
-# Prints a block of text under a title, each line framed by | so that
-# trailing spaces and missing newlines show.
-show() {
-    local title=$1 text=$2 line
-    if [[ -z $text ]]; then
-        printf '  %s: (empty)\n' "$title" >&2
-        return 0
-    fi
-    printf '  %s:\n' "$title" >&2
-    while IFS= read -r line || [[ -n $line ]]; do
-        printf '    |%s|\n' "$line" >&2
-    done < <(printf '%s' "$text")
-    [[ $text == *"$NL" ]] || printf '    (no newline at the end)\n' >&2
-}
-
-# Sets the variable named $1 to the text of the file $2, trailing newlines
-# kept.
-slurp() {
-    local text
-    text=$(cat -- "$2"; printf x)
-    printf -v "$1" '%s' "${text%x}"
-}
-
-# The log with the time of each "== Migrated V in S.Ss" line made 0.0s.
-normalize_log() {
-    printf '%s' "$1" | sed -E 's/^(== Migrated [0-9]+ in )[0-9]+\.[0-9]s$/\10.0s/'
-}
-
 # Runs "$@" and sets RUN_STATUS, RUN_OUT, RUN_ERR (normalize_log'd) and
 # RUN_DESC (the command, for messages). Standard input is /dev/null.
 run() {
@@ -87,25 +49,6 @@ run() {
     slurp RUN_ERR "$T/.run.err"
     RUN_ERR=$(normalize_log "$RUN_ERR"; printf x)
     RUN_ERR=${RUN_ERR%x}
-}
-
-run_failed() {
-    fail "$RUN_DESC: $1"
-    printf '  exit status: %s\n' "$RUN_STATUS" >&2
-    show stdout "$RUN_OUT"
-    show stderr "$RUN_ERR"
-}
-
-expect_status() {
-    [[ $RUN_STATUS == "$1" ]] || run_failed "expected exit status $1, got $RUN_STATUS"
-}
-
-expect_out() {
-    [[ $RUN_OUT == "$1" ]] || { run_failed "stdout differs"; show "expected stdout" "$1"; }
-}
-
-expect_err() {
-    [[ $RUN_ERR == "$1" ]] || { run_failed "stderr differs"; show "expected stderr" "$1"; }
 }
 
 # stderr is exactly n lines, each ending in a newline.
@@ -132,15 +75,6 @@ expect_err_lacks() {
 
 expect_out_lacks() {
     [[ $RUN_OUT != *"$1"* ]] || run_failed "stdout must not contain \"$1\""
-}
-
-# Fails unless two texts are equal.
-expect_same() {
-    local what=$1 expected=$2 actual=$3
-    if [[ $expected != "$actual" ]]; then
-        fail "$what"
-        diff -u <(printf '%s' "$expected") <(printf '%s' "$actual") | sed 's/^/    /' >&2
-    fi
 }
 
 expect_missing() {
@@ -210,8 +144,8 @@ run_case() {
     [[ -n $hostile_case ]] && declare -F "$function" >/dev/null ||
         die "usage: $0 CASE (unknown case \"$hostile_case\")"
     "$function"
-    if ((hostile_failures > 0)); then
-        printf '%s: %d check(s) failed\n' "$hostile_case" "$hostile_failures" >&2
+    if ((TEST_FAILURES > 0)); then
+        printf '%s: %d check(s) failed\n' "$hostile_case" "$TEST_FAILURES" >&2
         exit 1
     fi
     printf '%s: ok\n' "$hostile_case"

@@ -10,12 +10,14 @@
 # SPDX-License-Identifier: MIT
 
 set -uo pipefail
+
+# shellcheck source=../lib/process.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/process.sh"
 export LC_ALL=C
 umask 022
 
 NL=$'\n'
 partial_case=${1:-}
-partial_failures=0
 partial_cleanups=()
 
 # The scratch directory of this test (removed at exit, whatever happens).
@@ -36,46 +38,6 @@ partial_exit() {
 }
 trap partial_exit EXIT
 trap 'exit 130' INT TERM
-
-# Records a failure (the test fails at the end, after the other checks).
-fail() {
-    partial_failures=$((partial_failures + 1))
-    printf 'FAIL: %s\n' "$*" >&2
-}
-
-# Stops the test at once: its setup failed.
-die() {
-    printf 'ERROR: %s\n' "$*" >&2
-    exit 1
-}
-
-# Prints a block of text under a title, each line framed by | so that
-# trailing spaces and missing newlines show.
-show() {
-    local title=$1 text=$2 line
-    if [[ -z $text ]]; then
-        printf '  %s: (empty)\n' "$title" >&2
-        return 0
-    fi
-    printf '  %s:\n' "$title" >&2
-    while IFS= read -r line || [[ -n $line ]]; do
-        printf '    |%s|\n' "$line" >&2
-    done < <(printf '%s' "$text")
-    [[ $text == *"$NL" ]] || printf '    (no newline at the end)\n' >&2
-}
-
-# Sets the variable named $1 to the text of the file $2, trailing newlines
-# kept.
-slurp() {
-    local text
-    text=$(cat -- "$2"; printf x)
-    printf -v "$1" '%s' "${text%x}"
-}
-
-# The log with the time of each "== Migrated V in S.Ss" line made 0.0s.
-normalize_log() {
-    printf '%s' "$1" | sed -E 's/^(== Migrated [0-9]+ in )[0-9]+\.[0-9]s$/\10.0s/'
-}
 
 # Runs "$@" and sets RUN_STATUS, RUN_OUT, RUN_ERR (normalize_log'd) and
 # RUN_DESC (the command, for messages). Standard input is /dev/null.
@@ -148,25 +110,6 @@ wait_until() {
     return 1
 }
 
-run_failed() {
-    fail "$RUN_DESC: $1"
-    printf '  exit status: %s\n' "$RUN_STATUS" >&2
-    show stdout "$RUN_OUT"
-    show stderr "$RUN_ERR"
-}
-
-expect_status() {
-    [[ $RUN_STATUS == "$1" ]] || run_failed "expected exit status $1, got $RUN_STATUS"
-}
-
-expect_out() {
-    [[ $RUN_OUT == "$1" ]] || { run_failed "stdout differs"; show "expected stdout" "$1"; }
-}
-
-expect_err() {
-    [[ $RUN_ERR == "$1" ]] || { run_failed "stderr differs"; show "expected stderr" "$1"; }
-}
-
 expect_err_contains() {
     [[ $RUN_ERR == *"$1"* ]] || run_failed "stderr lacks \"$1\""
 }
@@ -179,15 +122,6 @@ expect_err_lacks() {
 expect_err_line() {
     [[ $RUN_ERR == "$1"* && $RUN_ERR == *"$NL" && ${RUN_ERR%"$NL"} != *"$NL"* ]] ||
         run_failed "expected one line on stderr starting with \"$1\""
-}
-
-# Fails unless two texts are equal.
-expect_same() {
-    local what=$1 expected=$2 actual=$3
-    if [[ $expected != "$actual" ]]; then
-        fail "$what"
-        diff -u <(printf '%s' "$expected") <(printf '%s' "$actual") | sed 's/^/    /' >&2
-    fi
 }
 
 # Text of the migrations status table for the repo, one "status version
@@ -275,8 +209,8 @@ run_case() {
     [[ -n $partial_case ]] && declare -F "$function" >/dev/null ||
         die "usage: $0 CASE (unknown case \"$partial_case\")"
     "$function"
-    if ((partial_failures > 0)); then
-        printf '%s: %d check(s) failed\n' "$partial_case" "$partial_failures" >&2
+    if ((TEST_FAILURES > 0)); then
+        printf '%s: %d check(s) failed\n' "$partial_case" "$TEST_FAILURES" >&2
         exit 1
     fi
     printf '%s: ok\n' "$partial_case"

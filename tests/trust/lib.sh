@@ -9,11 +9,13 @@
 # SPDX-License-Identifier: MIT
 
 set -uo pipefail
+
+# shellcheck source=../lib/process.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/process.sh"
 export LC_ALL=C
 umask 022
 
 NL=$'\n'
-trust_failures=0
 trust_cleanups=()
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/trust.XXXXXX") || exit 1
@@ -34,37 +36,6 @@ trust_exit() {
 trap trust_exit EXIT
 trap 'exit 130' INT TERM
 
-fail() {
-    trust_failures=$((trust_failures + 1))
-    printf 'FAIL: %s\n' "$*" >&2
-}
-
-die() {
-    printf 'ERROR: %s\n' "$*" >&2
-    exit 1
-}
-
-# A block of text under a title, each line framed by | so that trailing
-# spaces and missing newlines show.
-show() {
-    local title=$1 text=$2 line
-    if [[ -z $text ]]; then
-        printf '  %s: (empty)\n' "$title" >&2
-        return 0
-    fi
-    printf '  %s:\n' "$title" >&2
-    while IFS= read -r line || [[ -n $line ]]; do
-        printf '    |%s|\n' "$line" >&2
-    done < <(printf '%s' "$text")
-    [[ $text == *"$NL" ]] || printf '    (no newline at the end)\n' >&2
-}
-
-slurp() {
-    local text
-    text=$(cat -- "$2"; printf x)
-    printf -v "$1" '%s' "${text%x}"
-}
-
 # Runs "$@" and sets RUN_STATUS, RUN_OUT, RUN_ERR (each "== Migrated V in
 # S.Ss" made 0.0s) and RUN_DESC. Standard input is /dev/null.
 run() {
@@ -73,39 +44,12 @@ run() {
     RUN_STATUS=$?
     slurp RUN_OUT "$T/.run.out"
     slurp RUN_ERR "$T/.run.err"
-    RUN_ERR=$(printf '%s' "$RUN_ERR" | sed -E 's/^(== Migrated [0-9]+ in )[0-9]+\.[0-9]s$/\10.0s/'; printf x)
+    RUN_ERR=$(normalize_log "$RUN_ERR"; printf x)
     RUN_ERR=${RUN_ERR%x}
-}
-
-run_failed() {
-    fail "$RUN_DESC: $1"
-    printf '  exit status: %s\n' "$RUN_STATUS" >&2
-    show stdout "$RUN_OUT"
-    show stderr "$RUN_ERR"
-}
-
-expect_status() {
-    [[ $RUN_STATUS == "$1" ]] || run_failed "expected exit status $1, got $RUN_STATUS"
-}
-
-expect_out() {
-    [[ $RUN_OUT == "$1" ]] || { run_failed "stdout differs"; show "expected stdout" "$1"; }
-}
-
-expect_err() {
-    [[ $RUN_ERR == "$1" ]] || { run_failed "stderr differs"; show "expected stderr" "$1"; }
 }
 
 expect_out_match() {
     [[ $RUN_OUT =~ $1 ]] || { run_failed "stdout does not match"; show "expected (regex)" "$1"; }
-}
-
-expect_same() {
-    local what=$1 expected=$2 actual=$3
-    if [[ $expected != "$actual" ]]; then
-        fail "$what"
-        diff -u <(printf '%s\n' "$expected") <(printf '%s\n' "$actual") | sed 's/^/    /' >&2
-    fi
 }
 
 # Ecto's status table (docs/cli.md): expect_status_table REPO "status version name"...
@@ -344,8 +288,8 @@ run_case() {
     local function=case_$1
     declare -F "$function" >/dev/null || die "usage: $0 sqlite|pg CASE (unknown case \"$1\")"
     "$function"
-    if ((trust_failures > 0)); then
-        printf '%s (%s): %d check(s) failed\n' "$1" "$ADAPTER" "$trust_failures" >&2
+    if ((TEST_FAILURES > 0)); then
+        printf '%s (%s): %d check(s) failed\n' "$1" "$ADAPTER" "$TEST_FAILURES" >&2
         exit 1
     fi
     printf '%s (%s): ok\n' "$1" "$ADAPTER"
