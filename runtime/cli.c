@@ -155,6 +155,20 @@ static int missing_sqlite_file(const char *url)
     return stat(url + 7, &info) != 0 && errno == ENOENT;
 }
 
+/* Why a command must not create a missing SQLite file (NULL: it may). */
+static const char *needs_existing_file(migrator__command command)
+{
+    switch (command) {
+    case MIGRATOR__COMMAND_MIGRATIONS: return "migrations only reads; migrate creates it";
+    case MIGRATOR__COMMAND_SCHEMA: return "schema only reads; migrate creates it";
+    case MIGRATOR__COMMAND_VALIDATE: return "validate only reads; migrate creates it";
+    case MIGRATOR__COMMAND_MARK: return "mark records the state of an existing database";
+    case MIGRATOR__COMMAND_REPAIR: return "repair records the state of an existing database";
+    case MIGRATOR__COMMAND_BASELINE: return "baseline records the state of an existing database";
+    default: return NULL;
+    }
+}
+
 /* roundtrip [--stepwise] [--scratch]: on --url's database, or on a scratch
  * database beside it that is removed afterwards whatever happens. */
 static int roundtrip(migrator__cli *c, const migrator_table *table)
@@ -208,7 +222,7 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
     migrator__cli c;
     migrator_repo *repo = NULL;
     size_t pending = 0, problems = 0;
-    const char *dry_created = NULL;
+    const char *dry_created = NULL, *why;
     int result;
 
     if (!config)
@@ -229,29 +243,9 @@ int migrator_main_with(int argc, char **argv, const migrator_table *table,
         /* Opening a SQLite file creates it: a dry run removes what it made. */
         dry_created = missing_sqlite_file(c.url) ? c.url + 7 : NULL;
     }
-    if ((c.command == MIGRATOR__COMMAND_MIGRATIONS || c.command == MIGRATOR__COMMAND_SCHEMA ||
-         c.command == MIGRATOR__COMMAND_VALIDATE) &&
-        missing_sqlite_file(c.url)) {
-        fprintf(stderr,
-                "%s: error: the database file %s does not exist (%s only reads; migrate "
-                "creates it)\n",
-                c.program, c.url + 7,
-                c.command == MIGRATOR__COMMAND_SCHEMA     ? "schema"
-                : c.command == MIGRATOR__COMMAND_VALIDATE ? "validate"
-                                                          : "migrations");
-        return 1;
-    }
-    /* The history commands write what is true of an existing database. */
-    if ((c.command == MIGRATOR__COMMAND_MARK || c.command == MIGRATOR__COMMAND_REPAIR ||
-         c.command == MIGRATOR__COMMAND_BASELINE) &&
-        missing_sqlite_file(c.url)) {
-        fprintf(stderr,
-                "%s: error: the database file %s does not exist (%s records the state of an "
-                "existing database)\n",
-                c.program, c.url + 7,
-                c.command == MIGRATOR__COMMAND_MARK     ? "mark"
-                : c.command == MIGRATOR__COMMAND_REPAIR ? "repair"
-                                                        : "baseline");
+    if ((why = needs_existing_file(c.command)) != NULL && missing_sqlite_file(c.url)) {
+        fprintf(stderr, "%s: error: the database file %s does not exist (%s)\n", c.program,
+                c.url + 7, why);
         return 1;
     }
     if ((result = migrator_open(&repo, c.url, &c.config)) < 0) {
